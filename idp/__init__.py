@@ -1,0 +1,81 @@
+"""Hallmark: an OpenID Connect provider for keyless code signing, security keys only."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import ConfigError, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_BODY = 64 * 1024
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """Read a secret from the instance folder, creating it (mode 0600) on first run."""
+    path = instance / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    value = path.read_text().strip()
+    if len(value) < 32:
+        raise ConfigError(f"{path} holds a secret that is too short; delete it to have a new one generated")
+    return value
+
+
+def create_app(settings: Settings | None = None, *, create_schema: bool = False) -> Flask:
+    """The app factory. ``settings`` default to the ``HALLMARK_*`` environment."""
+    settings = settings or Settings.from_env()
+    settings.instance_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    app = Flask(__name__, instance_path=str(settings.instance_path),
+                template_folder=str(ROOT / "templates"), static_folder="static")
+    app.config.update(
+        SECRET_KEY=os.environ.get("HALLMARK_SECRET_KEY") or _instance_secret(settings.instance_path, "secret-key"),
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
+        SESSION_COOKIE_NAME="hallmark_session",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage,
+        RATELIMIT_HEADERS_ENABLED=True,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["hallmark"] = settings
+
+    from . import errors, oauth, security_headers
+    from .extensions import csrf, db, limiter, migrate
+    from .views import register_blueprints
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.extensions["hallmark.oauth"] = oauth.create_server(app, settings)
+    register_blueprints(app)
+    errors.register(app)
+    security_headers.register(app)
+
+    if create_schema:
+        with app.app_context():
+            db.create_all()
+            prepare(app)
+    return app
+
+
+def prepare(app: Flask) -> None:
+    """First-run work needing a migrated database: signing keys and the ``sigstore`` client."""
+    from . import clients, keys
+
+    settings = app.extensions["hallmark"]
+    with app.app_context():
+        keys.ensure_keys(settings)
+        clients.ensure_sigstore_client(settings.fresh_touch_for_signing)

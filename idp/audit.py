@@ -1,0 +1,28 @@
+"""The audit log: who did what and when. Never where (no IP addresses)."""
+
+from __future__ import annotations
+
+from .extensions import db
+from .models import AuditEvent, User
+
+
+def record(event: str, *, user: User | None = None, actor: str | None = None,
+           security: bool = False, commit: bool = True, **details) -> AuditEvent:
+    """Append one audit event; ``actor`` defaults to the user's name."""
+    entry = AuditEvent(
+        event=event,
+        user_id=user.id if user else None,
+        actor=actor or (user.username if user else "anonymous"),
+        security=security,
+        details=details,
+    )
+    db.session.add(entry)
+    if commit:
+        db.session.commit()
+    return entry
+
+
+def events_for(user: User, limit: int = 100) -> list[AuditEvent]:
+    """The user's own audit events, newest first."""
+    return (AuditEvent.query.filter_by(user_id=user.id)
+            .order_by(AuditEvent.id.desc()).limit(limit).all())

@@ -1,0 +1,32 @@
+"""``hallmark client add``: register OAuth clients."""
+
+import click
+
+from .. import audit
+from ..clients import ClientError, register
+from .context import app_context
+
+
+@click.group("client")
+def command() -> None:
+    """OAuth clients."""
+
+
+@command.command("add")
+@click.argument("client_id")
+@click.option("--name", default=None, help="Name shown on the sign-in page.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True, help="Exact redirect URI (repeatable).")
+@click.option("--public", is_flag=True, help="A public client (PKCE, no secret) instead of a confidential one.")
+@click.option("--fresh-touch", is_flag=True, help="Require a key touch for every authorization.")
+def add(client_id: str, name: str | None, redirect_uris: tuple[str, ...], public: bool, fresh_touch: bool) -> None:
+    """Register a client. A confidential client's secret is printed once."""
+    with app_context():
+        try:
+            client, secret = register(client_id, name or client_id, list(redirect_uris),
+                                      confidential=not public, fresh_touch=fresh_touch)
+        except ClientError as exc:
+            raise click.ClickException(str(exc)) from exc
+        audit.record("client.added", actor="admin-cli", client=client.client_id, public=public)
+        click.echo(f"registered client {client.client_id}")
+        if secret:
+            click.echo(f"client secret (shown once, stored hashed): {secret}")

@@ -1,0 +1,34 @@
+"""``hallmark keys``: list and rotate token-signing keys."""
+
+import click
+
+from .. import audit
+from .. import keys as signing_keys
+from ..models import SigningKey
+from .context import app_context
+
+
+@click.group("keys")
+def command() -> None:
+    """Token-signing keys."""
+
+
+@command.command("list")
+def list_keys() -> None:
+    """Show each key's state and dates."""
+    with app_context() as app:
+        signing_keys.expire_retired(app.extensions["hallmark"])
+        for key in SigningKey.query.order_by(SigningKey.id).all():
+            activated = key.activated_at.isoformat(timespec="seconds") if key.activated_at else "-"
+            retire = key.retire_after.isoformat(timespec="seconds") if key.retire_after else "-"
+            click.echo(f"{key.kid}  {key.state:<8}  created {key.created_at.isoformat(timespec='seconds')}  "
+                       f"active {activated}  retire after {retire}")
+
+
+@command.command("rotate")
+def rotate() -> None:
+    """Start signing with the already-published next key; the old key stays in JWKS until its tokens expire."""
+    with app_context() as app:
+        key = signing_keys.rotate(app.extensions["hallmark"])
+        audit.record("keys.rotated", actor="admin-cli", kid=key.kid)
+        click.echo(f"now signing with {key.kid}; a new next key is published")

@@ -1,0 +1,57 @@
+"""``hallmark serve``: run the identity provider (gunicorn, or Flask's server with --debug)."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import click
+
+from .. import audit, invites
+from ..models import User
+from .context import upgrade_database
+from .invites import enrollment_link
+
+
+def _first_admin_link(app) -> str | None:
+    with app.app_context():
+        if User.query.filter_by(is_admin=True).first() is not None:
+            return None
+        settings = app.extensions["hallmark"]
+        token = invites.create(admin=True, lifetime=settings.invite_lifetime)
+        audit.record("invite.created", actor="first-run", admin=True)
+        return enrollment_link(settings.issuer, token)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="gunicorn workers (default: 2 x CPUs + 1, at most 8)")
+@click.option("--debug", is_flag=True, help="Use Flask's development server with the debugger.")
+def command(host: str, port: int, workers: int | None, debug: bool) -> None:
+    """Serve Hallmark. Applies migrations first; prints an admin enrollment link if there is no admin yet."""
+    from .. import create_app
+
+    app = create_app()
+    upgrade_database(app)
+    settings = app.extensions["hallmark"]
+    link = _first_admin_link(app)
+    click.echo(f"Hallmark issuer {settings.issuer} (instance folder {settings.instance_path})")
+    if link:
+        click.echo("No administrator yet. Enroll the first one with this one-time link (24 hours):")
+        click.echo(link)
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers or min(2 * multiprocessing.cpu_count() + 1, 8))
+            self.cfg.set("accesslog", None)
+            self.cfg.set("timeout", 30)
+
+        def load(self):
+            return app
+
+    Server().run()

@@ -1,0 +1,129 @@
+"""Typed settings read from ``HALLMARK_*`` environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+IDENTITY_MODES = ("uri", "username")
+LOOPBACK_NAMES = {"localhost"}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals."""
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Hallmark needs to know about its deployment."""
+
+    issuer: str = "http://localhost:8080"
+    instance_path: Path = Path("instance")
+    database_url: str = ""
+    rp_id: str = ""
+    rp_name: str = "Hallmark"
+    origin: str = ""
+    identity_mode: str = "uri"
+    subject_domain: str = ""
+    token_lifetime: int = 600
+    code_lifetime: int = 60
+    challenge_lifetime: int = 300
+    invite_lifetime: int = 86400
+    key_passphrase: str | None = None
+    fresh_touch_for_signing: bool = True
+    ratelimit_storage: str = "memory://"
+    ratelimit_login: str = "30 per minute"
+    ratelimit_token: str = "60 per minute"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def issuer_host(self) -> str:
+        return urlsplit(self.issuer).hostname or ""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from the environment (``HALLMARK_*``), then apply ``overrides``."""
+        env = dict(os.environ if env is None else env)
+
+        def get(name: str, default=None):
+            return env.get(f"HALLMARK_{name}", default)
+
+        values: dict = {}
+        for key, name in [
+            ("issuer", "ISSUER"),
+            ("database_url", "DATABASE_URL"),
+            ("rp_id", "RP_ID"),
+            ("rp_name", "RP_NAME"),
+            ("origin", "ORIGIN"),
+            ("identity_mode", "IDENTITY"),
+            ("subject_domain", "SUBJECT_DOMAIN"),
+            ("key_passphrase", "KEY_PASSPHRASE"),
+            ("ratelimit_storage", "RATELIMIT_STORAGE"),
+            ("ratelimit_login", "RATELIMIT_LOGIN"),
+            ("ratelimit_token", "RATELIMIT_TOKEN"),
+        ]:
+            if get(name) is not None:
+                values[key] = get(name)
+        if get("INSTANCE"):
+            values["instance_path"] = Path(get("INSTANCE"))
+        for key, name in [("token_lifetime", "TOKEN_LIFETIME"), ("code_lifetime", "CODE_LIFETIME")]:
+            raw = get(name)
+            if raw is not None:
+                if not raw.isdigit() or int(raw) <= 0:
+                    raise ConfigError(f"HALLMARK_{name} must be a positive number of seconds, got {raw!r}")
+                values[key] = int(raw)
+        fresh = get("FRESH_TOUCH_FOR_SIGNING")
+        if fresh is not None:
+            values["fresh_touch_for_signing"] = fresh.lower() not in ("0", "false", "no", "off")
+        values.update(overrides)
+        return cls(**values).resolved()
+
+    def resolved(self) -> "Settings":
+        """Validate, then fill the values derived from the issuer."""
+        issuer = self.issuer
+        parts = urlsplit(issuer)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"HALLMARK_ISSUER must be an http(s) URL, got {issuer!r}")
+        if parts.query or parts.fragment:
+            raise ConfigError("HALLMARK_ISSUER must not have a query or fragment")
+        if issuer.endswith("/"):
+            raise ConfigError("HALLMARK_ISSUER must not end with '/': tokens and discovery must match it byte for byte")
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            raise ConfigError(
+                f"HALLMARK_ISSUER {issuer!r} uses http:// on a non-loopback host; use https:// "
+                "(plain http is only allowed for localhost development)"
+            )
+        if self.identity_mode not in IDENTITY_MODES:
+            raise ConfigError(f"HALLMARK_IDENTITY must be one of {', '.join(IDENTITY_MODES)}, got {self.identity_mode!r}")
+        origin = self.origin or f"{parts.scheme}://{parts.netloc}"
+        rp_id = self.rp_id or parts.hostname
+        origin_host = urlsplit(origin).hostname or ""
+        if not (origin_host == rp_id or origin_host.endswith("." + rp_id)):
+            raise ConfigError(f"HALLMARK_RP_ID {rp_id!r} must equal or be a parent domain of the origin host {origin_host!r}")
+        if self.identity_mode == "uri":
+            subject_domain = self.subject_domain or f"{parts.scheme}://{parts.netloc}"
+        else:
+            subject_domain = self.subject_domain or parts.hostname
+        instance = Path(self.instance_path).resolve()
+        database_url = self.database_url or f"sqlite:///{instance / 'hallmark.db'}"
+        if self.token_lifetime > 3600:
+            raise ConfigError("HALLMARK_TOKEN_LIFETIME must be at most 3600 seconds: signing tokens are short-lived")
+        if not re.fullmatch(r"[A-Za-z0-9 ._-]{1,64}", self.rp_name):
+            raise ConfigError("HALLMARK_RP_NAME must be 1-64 plain characters")
+        return replace(self, origin=origin, rp_id=rp_id, subject_domain=subject_domain,
+                        instance_path=instance, database_url=database_url)
+

@@ -1,0 +1,62 @@
+"""Error pages and JSON errors: a clear sentence, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: "The request was not understood.",
+    404: "There is nothing here.",
+    405: "This address does not accept that method.",
+    413: "The request body is too large (64 KiB at most).",
+    429: "Too many attempts. Wait a moment and try again.",
+}
+
+
+def wants_json() -> bool:
+    return request.is_json or request.path.startswith(("/api/", "/token", "/userinfo")) or \
+        request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, message: str, error: str = "error"):
+    """Render ``message`` as JSON or as an error page, with ``status``."""
+    if wants_json():
+        response = jsonify(error=error, error_description=message)
+    else:
+        response = render_template("error.html", status=status, message=message)
+    return response, status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(400, f"Security check failed: {exc.description} Reload the page and try again.",
+                              "invalid_request")
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc: OperationalError):
+        db.session.rollback()
+        app.logger.error("database unavailable: %s", exc.orig)
+        response, status = error_response(503, "The database is unavailable right now; nothing was changed. "
+                                               "Try again in a moment.", "temporarily_unavailable")
+        return response, 503, {"Retry-After": "5"}
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        message = MESSAGES.get(exc.code or 500, exc.description or "Error.")
+        response, status = error_response(exc.code or 500, message)
+        headers = {}
+        if exc.code == 429 and getattr(exc, "retry_after", None) is None:
+            headers["Retry-After"] = "60"
+        return response, status, headers
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unexpected error")
+        return error_response(500, "Something went wrong on our side; nothing was changed.", "server_error")

@@ -1,0 +1,43 @@
+"""Who is logged in to this browser session."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import redirect, request, session, url_for
+
+from . import clock
+from .extensions import db
+from .models import User
+
+
+def current_user() -> User | None:
+    """The logged-in, not disabled, user of this session, if any."""
+    uid = session.get("uid")
+    if uid is None:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or user.disabled_at is not None:
+        session.clear()
+        return None
+    return user
+
+
+def log_in(user: User) -> None:
+    """Start a fresh session for ``user`` (the old session's data is dropped)."""
+    session.clear()
+    session["uid"] = user.id
+    session["auth_time"] = clock.timestamp()
+    session.permanent = True
+
+
+def login_required(view):
+    """Redirect to the login page unless someone is logged in."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user() is None:
+            return redirect(url_for("login.page", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,113 @@
+// Hallmark page script: WebAuthn ceremonies for enrollment, login and adding keys.
+// Dependency-free. Uses the WebAuthn JSON helpers where the browser has them.
+"use strict";
+
+const b64url = {
+  decode(s) {
+    const pad = "=".repeat((4 - (s.length % 4)) % 4);
+    const bin = atob((s + pad).replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0)).buffer;
+  },
+  encode(buf) {
+    const bytes = new Uint8Array(buf);
+    let bin = "";
+    for (const b of bytes) bin += String.fromCharCode(b);
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  },
+};
+
+function creationOptions(json) {
+  if (PublicKeyCredential.parseCreationOptionsFromJSON) return PublicKeyCredential.parseCreationOptionsFromJSON(json);
+  const o = { ...json, challenge: b64url.decode(json.challenge), user: { ...json.user, id: b64url.decode(json.user.id) } };
+  o.excludeCredentials = (json.excludeCredentials || []).map((c) => ({ ...c, id: b64url.decode(c.id) }));
+  return o;
+}
+
+function requestOptions(json) {
+  if (PublicKeyCredential.parseRequestOptionsFromJSON) return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+  const o = { ...json, challenge: b64url.decode(json.challenge) };
+  o.allowCredentials = (json.allowCredentials || []).map((c) => ({ ...c, id: b64url.decode(c.id) }));
+  return o;
+}
+
+function credentialJSON(cred) {
+  if (typeof cred.toJSON === "function") return cred.toJSON();
+  const r = cred.response;
+  const out = { id: cred.id, rawId: b64url.encode(cred.rawId), type: cred.type,
+    clientExtensionResults: cred.getClientExtensionResults(), response: { clientDataJSON: b64url.encode(r.clientDataJSON) } };
+  if (r.attestationObject) {
+    out.response.attestationObject = b64url.encode(r.attestationObject);
+    out.response.transports = r.getTransports ? r.getTransports() : [];
+  } else {
+    out.response.authenticatorData = b64url.encode(r.authenticatorData);
+    out.response.signature = b64url.encode(r.signature);
+    if (r.userHandle) out.response.userHandle = b64url.encode(r.userHandle);
+  }
+  return out;
+}
+
+async function post(url, body) {
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const res = await fetch(url, { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: JSON.stringify(body || {}) });
+  let data = {};
+  try { data = await res.json(); } catch (e) { data = { error_description: "Unexpected answer from the server." }; }
+  if (!res.ok) throw new Error(data.error_description || `Request failed (${res.status}).`);
+  return data;
+}
+
+function status(msg) { document.getElementById("status").textContent = msg; }
+
+function explain(err) {
+  if (err && err.name === "NotAllowedError") return "The security key request was cancelled or timed out.";
+  if (err && err.name === "InvalidStateError") return "This security key is already registered.";
+  return (err && err.message) || String(err);
+}
+
+async function register(optionsUrl, verifyUrl, body) {
+  status("Preparing…");
+  const options = await post(optionsUrl, body);
+  status("Touch your security key…");
+  const cred = await navigator.credentials.create({ publicKey: creationOptions(options) });
+  status("Checking…");
+  const name = (document.getElementById("key-name") || {}).value;
+  return post(verifyUrl, { credential: credentialJSON(cred), name });
+}
+
+async function login(username) {
+  status("Preparing…");
+  const options = await post("/login/options", username ? { username } : {});
+  status("Touch your security key…");
+  const cred = await navigator.credentials.get({ publicKey: requestOptions(options) });
+  status("Checking…");
+  const next = new URLSearchParams(location.search).get("next");
+  return post("/login/verify", { credential: credentialJSON(cred), next });
+}
+
+function finish(page, result) {
+  if (page.dataset.page === "login" && location.pathname === "/authorize") { location.reload(); return; }
+  location.assign(result.redirect || "/account");
+}
+
+function wire(buttonId, action) {
+  const button = document.getElementById(buttonId);
+  if (!button) return;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const page = button.closest("[data-page]");
+    try { finish(page, await action()); } catch (err) { status(explain(err)); button.disabled = false; }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.PublicKeyCredential) { status("This browser does not support security keys (WebAuthn)."); return; }
+  const enroll = document.querySelector('[data-page="enroll"]');
+  if (enroll) {
+    const t = enroll.dataset.token;
+    wire("register", () => register(`/enroll/${t}/options`, `/enroll/${t}/verify`,
+      { username: document.getElementById("username").value.trim() }));
+  }
+  wire("login", () => login(""));
+  wire("login-with-username", () => login(document.getElementById("login-username").value.trim().toLowerCase()));
+  wire("add-key", () => register("/account/keys/options", "/account/keys/verify", {}));
+});

@@ -1,0 +1,10 @@
+"""One blueprint per area."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import account, enroll, login, oauth, profile, wellknown
+
+    for module in (wellknown, oauth, login, enroll, account, profile):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,78 @@
+"""Enrollment through a one-time invitation: choose a username, register a security key."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit, invites
+from ..ceremonies import CeremonyError, begin_registration, finish_registration, key_name, new_credential
+from ..extensions import db, limiter
+from ..identity import USERNAME_RE
+from ..models import User
+from ..sessions import log_in
+
+bp = Blueprint("enroll", __name__)
+
+
+def _limit() -> str:
+    return current_app.extensions["hallmark"].ratelimit_login
+
+
+@bp.get("/enroll/<token>")
+def page(token: str):
+    invite = invites.find_usable(token)
+    if invite is None:
+        return render_template("error.html", status=404,
+                               message="This enrollment link is invalid, expired or already used. "
+                                       "Ask your administrator for a new one."), 404
+    return render_template("enroll.html", token=token, admin=invite.is_admin)
+
+
+@bp.post("/enroll/<token>/options")
+@limiter.limit(_limit)
+def options(token: str):
+    if invites.find_usable(token) is None:
+        return jsonify(error="invalid_invite", error_description="This enrollment link is no longer valid."), 404
+    body = request.get_json(silent=True) or {}
+    username = str(body.get("username") or "")
+    if not USERNAME_RE.fullmatch(username):
+        return jsonify(error="invalid_username",
+                       error_description="Usernames are 3-32 characters: lowercase letters, digits and '-'."), 400
+    if User.query.filter_by(username=username).first() is not None:
+        return jsonify(error="username_taken", error_description=f"The username '{username}' is taken."), 409
+    handle = secrets.token_bytes(32)
+    options_json = begin_registration("enroll", username=username, user_handle=handle, exclude=[],
+                                      invite=invites.token_hash(token))
+    return Response(options_json, mimetype="application/json")
+
+
+@bp.post("/enroll/<token>/verify")
+@limiter.limit(_limit)
+def verify(token: str):
+    try:
+        challenge, registered = finish_registration("enroll")
+    except CeremonyError as exc:
+        return jsonify(error="registration_failed", error_description=str(exc)), exc.status
+    if challenge.data.get("invite") != invites.token_hash(token):
+        return jsonify(error="registration_failed", error_description="This registration belongs to another link."), 400
+    username = challenge.data["username"]
+    invite = invites.claim(token)
+    if invite is None:
+        return jsonify(error="invalid_invite", error_description="This enrollment link is no longer valid."), 404
+    user = User(username=username, webauthn_user_id=bytes.fromhex(challenge.data["user_handle"]),
+                is_admin=invite.is_admin)
+    db.session.add(user)
+    new_credential(user, registered, key_name())
+    try:
+        db.session.flush()
+        invite.used_by = user.id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return jsonify(error="username_taken", error_description=f"The username '{username}' is taken."), 409
+    audit.record("user.enrolled", user=user, admin=user.is_admin)
+    log_in(user)
+    return jsonify(ok=True, redirect="/account")

@@ -1,0 +1,77 @@
+"""Login with a security key: discoverable first, username + key as fallback."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+
+from .. import audit, challenges, webauthn
+from ..ceremonies import CeremonyError, finish_assertion
+from ..extensions import db, limiter
+from ..identity import USERNAME_RE
+from ..models import LoginGrant, User
+from ..sessions import log_in
+
+bp = Blueprint("login", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.extensions["hallmark"].ratelimit_login
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("account.page")
+
+
+@bp.get("/login")
+def page():
+    return render_template("login.html", client=None, authorize=False, signing=False)
+
+
+@bp.post("/login/options")
+@limiter.limit(_login_limit)
+def options() -> Response:
+    body = request.get_json(silent=True) or {}
+    username = str(body.get("username") or "").strip().lower()
+    allow, user_id = None, None
+    if username:
+        user = User.query.filter_by(username=username).first() if USERNAME_RE.fullmatch(username) else None
+        if user is not None and user.disabled_at is None:
+            allow = [c.credential_id for c in user.active_credentials]
+            user_id = user.id
+        else:
+            allow = [secrets.token_bytes(32)]  # same shape as a real answer: no account enumeration
+    cfg = current_app.extensions["hallmark"]
+    challenge = challenges.issue("login", user_id=user_id)
+    return Response(webauthn.authentication_options(rp_id=cfg.rp_id, challenge=challenge, allow=allow),
+                    mimetype="application/json")
+
+
+@bp.post("/login/verify")
+@limiter.limit(_login_limit)
+def verify():
+    pending = session.pop("authorize_request", None)
+    next_url = safe_next((request.get_json(silent=True) or {}).get("next"))
+    try:
+        user, cred = finish_assertion("login")
+    except CeremonyError as exc:
+        return jsonify(error="login_failed", error_description=str(exc)), exc.status
+    log_in(user)
+    audit.record("login.succeeded", user=user, credential=cred.name)
+    if pending:
+        grant = LoginGrant(id=secrets.token_urlsafe(32), user_id=user.id, credential_id=cred.id,
+                           request_hash=pending)
+        db.session.add(grant)
+        db.session.commit()
+        session["login_grant"] = grant.id
+    return jsonify(ok=True, redirect=next_url)
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("login.page"))

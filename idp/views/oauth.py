@@ -1,0 +1,152 @@
+"""OAuth 2 / OIDC endpoints: /authorize, /token, /userinfo."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from authlib.oauth2 import OAuth2Error
+from authlib.oidc.core.errors import LoginRequiredError
+from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, session
+
+from .. import clock, tokens
+from ..clients import OOB_REDIRECT_URI
+from ..errors import error_response
+from ..extensions import csrf, db, limiter
+from ..models import Client, LoginGrant, User
+from ..sessions import current_user
+
+bp = Blueprint("oauth", __name__)
+
+
+def _settings():
+    return current_app.extensions["hallmark"]
+
+
+def _server():
+    return current_app.extensions["hallmark.oauth"]
+
+
+def request_hash() -> str:
+    """Identifies this exact authorization request (its full query string)."""
+    return hashlib.sha256(request.query_string).hexdigest()
+
+
+def _duplicated(params) -> list[str]:
+    return sorted(k for k in params.keys() if len(params.getlist(k)) > 1)
+
+
+def _with_iss(uri: str) -> str:
+    sep = "&" if urlsplit(uri).query else "?"
+    return f"{uri}{sep}{urlencode({'iss': _settings().issuer})}"
+
+
+def _error(exc: OAuth2Error):
+    """Redirect with the error only to a validated redirect URI; otherwise render an error page."""
+    if exc.redirect_uri and exc.redirect_uri != OOB_REDIRECT_URI:
+        status, body, headers = exc()
+        location = dict(headers).get("Location")
+        if location:
+            return redirect(_with_iss(location))
+    description = exc.get_error_description() or exc.error
+    return error_response(400, f"This sign-in request cannot continue: {description}", exc.error)
+
+
+def _consume_login_grant() -> LoginGrant | None:
+    """Take the key touch made for this exact request in this session, once."""
+    grant_id = session.pop("login_grant", None)
+    if not grant_id:
+        return None
+    used = (LoginGrant.query.filter_by(id=grant_id, used_at=None, request_hash=request_hash())
+            .update({"used_at": clock.now()}, synchronize_session=False))
+    db.session.commit()
+    return db.session.get(LoginGrant, grant_id) if used == 1 else None
+
+
+@bp.get("/authorize")
+def authorize():
+    duplicates = _duplicated(request.args)
+    if duplicates:
+        return error_response(400, f"This sign-in request repeats parameters: {', '.join(duplicates)}.",
+                              "invalid_request")
+    user = current_user()
+    prompt = request.args.get("prompt", "").split()
+    try:
+        grant = _server().get_consent_grant(end_user=user)
+    except OAuth2Error as exc:
+        return _error(exc)
+    client: Client = grant.client.row
+    needs_touch = user is None or client.require_fresh_touch or "login" in prompt
+    credential_id = None
+    if needs_touch:
+        login_grant = _consume_login_grant()
+        if login_grant is None:
+            if "none" in prompt:
+                return _error(LoginRequiredError(redirect_uri=grant.redirect_uri, state=request.args.get("state")))
+            session["authorize_request"] = request_hash()
+            response = make_response(render_template(
+                "login.html", client=client, authorize=True, signing=client.require_fresh_touch))
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        user = db.session.get(User, login_grant.user_id)
+        credential_id = login_grant.credential_id
+        g.auth_time = int(login_grant.created_at.timestamp())
+    else:
+        g.auth_time = session.get("auth_time")
+    g.authorizing_credential_id = credential_id
+    response = _server().create_authorization_response(grant=grant, grant_user=user)
+    location = response.headers.get("Location", "")
+    if grant.redirect_uri == OOB_REDIRECT_URI:
+        code = parse_qs(urlsplit(location).query).get("code", [""])[0]
+        response = make_response(render_template("oob.html", code=code, client=client))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if location:
+        response.headers["Location"] = _with_iss(location)
+    return response
+
+
+def _token_rate_limit() -> str:
+    return _settings().ratelimit_token
+
+
+@bp.route("/token", methods=["POST"])
+@csrf.exempt
+@limiter.limit(_token_rate_limit)
+def token():
+    if request.query_string:
+        response = jsonify(error="invalid_request",
+                           error_description="Send token parameters in the POST body, not the query string.")
+        response.status_code = 400
+    elif _duplicated(request.form):
+        response = jsonify(error="invalid_request",
+                           error_description=f"Repeated parameters: {', '.join(_duplicated(request.form))}.")
+        response.status_code = 400
+    else:
+        response = _server().create_token_response()
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+@csrf.exempt
+def userinfo():
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw:
+        return _unauthorized("invalid_request", "Send the access token as 'Authorization: Bearer <token>'.")
+    try:
+        claims = tokens.verify_access_token(raw.strip(), _settings())
+    except tokens.TokenError as exc:
+        return _unauthorized("invalid_token", str(exc))
+    return jsonify({"sub": claims["sub"]})
+
+
+def _unauthorized(error: str, description: str):
+    response = jsonify(error=error, error_description=description)
+    response.status_code = 401
+    safe = description.replace('"', "'")
+    response.headers["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{safe}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

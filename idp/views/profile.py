@@ -1,0 +1,17 @@
+"""The public identity page ``/u/<username>``: names the identity, nothing more."""
+
+from flask import Blueprint, abort, current_app, render_template
+
+from ..identity import USERNAME_RE, subject_for
+from ..models import User
+
+bp = Blueprint("profile", __name__)
+
+
+@bp.get("/u/<username>")
+def identity(username: str):
+    user = User.query.filter_by(username=username).first() if USERNAME_RE.fullmatch(username) else None
+    if user is None:
+        abort(404)
+    return render_template("profile.html", user=user,
+                           subject=subject_for(user, current_app.extensions["hallmark"]))

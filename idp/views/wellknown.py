@@ -1,0 +1,56 @@
+"""Discovery document and JWKS, built from settings and served with caching headers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from .. import keys
+from ..oauth import SCOPES
+
+bp = Blueprint("wellknown", __name__)
+
+
+def discovery_document(issuer: str) -> dict:
+    """OpenID Provider metadata (DESIGN §2–§3)."""
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "scopes_supported": SCOPES,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [keys.ALG],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "jti"],
+        "authorization_response_iss_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": False,
+        "prompt_values_supported": ["none", "login"],
+        "hallmark_refresh_tokens_issued": False,
+    }
+
+
+@bp.get("/.well-known/openid-configuration")
+def openid_configuration():
+    cache = current_app.extensions.setdefault("hallmark.discovery", {})
+    issuer = current_app.extensions["hallmark"].issuer
+    if issuer not in cache:
+        cache[issuer] = discovery_document(issuer)
+    response = jsonify(cache[issuer])
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    response = jsonify(keys.jwks())
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
