@@ -1,0 +1,98 @@
+"""Helpers that drive Hallmark through the Flask test client, as a browser would."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from pathlib import Path
+
+from idp import invites
+from idp.config import Settings
+from softauthn import SoftAuthenticator
+
+TEST_LIMITS = {"ratelimit_login": "1000 per minute", "ratelimit_token": "1000 per minute"}
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def make_settings(tmp_path: Path, **overrides) -> Settings:
+    """Test settings on a private instance folder, with rate limits out of the way."""
+    values = {"issuer": "http://localhost", "instance_path": tmp_path / "instance", **TEST_LIMITS}
+    values.update(overrides)
+    return Settings.from_env(env={}, **values)
+
+
+def csrf_token(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    return CSRF_RE.search(page).group(1)
+
+
+def post_json(client, url: str, body: dict | None = None, **kwargs):
+    headers = {"X-CSRFToken": csrf_token(client)}
+    return client.post(url, json=body or {}, headers=headers, **kwargs)
+
+
+def new_invite(app, admin: bool = False) -> str:
+    with app.app_context():
+        return invites.create(admin=admin, lifetime=86400)
+
+
+def enroll(client, app, username: str, authenticator: SoftAuthenticator | None = None) -> SoftAuthenticator:
+    """Enroll ``username`` through an invitation; the client ends up logged in."""
+    auth = authenticator or SoftAuthenticator()
+    token = new_invite(app)
+    options = post_json(client, f"/enroll/{token}/options", {"username": username})
+    assert options.status_code == 200, options.get_json()
+    answer = post_json(client, f"/enroll/{token}/verify", {"credential": auth.create(options.get_json()),
+                                                           "name": "Test key"})
+    assert answer.status_code == 200, answer.get_json()
+    return auth
+
+
+def login(client, auth: SoftAuthenticator, username: str | None = None, **get_kwargs):
+    """Run the login ceremony; returns the /login/verify response."""
+    options = post_json(client, "/login/options", {"username": username} if username else {})
+    assert options.status_code == 200
+    return post_json(client, "/login/verify", {"credential": auth.get(options.get_json(), **get_kwargs)})
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize_params(**overrides) -> dict:
+    params = {"response_type": "code", "client_id": "sigstore", "scope": "openid email",
+              "redirect_uri": "http://localhost:12345/auth/callback", "state": "st-1"}
+    params.update(overrides)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def authorize_url(params: dict | list) -> str:
+    return "/authorize?" + urlencode(params)
+
+
+def get_code(client, auth: SoftAuthenticator, params: dict) -> dict:
+    """Authorize with a fresh key touch; returns the redirect's query parameters."""
+    url = authorize_url(params)
+    first = client.get(url)
+    assert first.status_code == 200, first.get_data(as_text=True)[:500]
+    assert login(client, auth).status_code == 200
+    final = client.get(url)
+    assert final.status_code == 302, final.get_data(as_text=True)[:500]
+    return {k: v[0] for k, v in parse_qs(urlsplit(final.headers["Location"]).query).items()}
+
+
+def sigstore_token(client, auth: SoftAuthenticator, **extra) -> tuple[dict, str]:
+    """The full sigstore-style flow: returns (token response JSON, verifier)."""
+    verifier, challenge = pkce_pair()
+    params = authorize_params(code_challenge=challenge, code_challenge_method="S256", **extra)
+    result = get_code(client, auth, params)
+    response = client.post("/token", data={"grant_type": "authorization_code", "code": result["code"],
+                                           "redirect_uri": params["redirect_uri"], "code_verifier": verifier},
+                           headers={"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()})
+    return response, verifier
