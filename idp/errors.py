@@ -19,7 +19,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    return request.is_json or request.path.startswith(("/api/", "/token", "/userinfo")) or \
+    return request.is_json or request.path.startswith(("/api/", "/token", "/userinfo", "/.well-known/")) or \
         request.accept_mimetypes.best == "application/json"
 
 
