@@ -1,0 +1,57 @@
+"""The ``hallmark`` command, run as a subprocess the way an administrator runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(tmp_path, *args, env=None):
+    environment = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance"),
+                   "HALLMARK_ISSUER": "http://localhost:8080", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True,
+                          env=environment, timeout=60)
+
+
+def test_invite_create_prints_link_last(tmp_path):
+    result = run(tmp_path, "invite", "create", "--admin")
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("http://localhost:8080/enroll/") and len(last) > 60
+
+
+def test_keys_list_and_rotate(tmp_path):
+    before = run(tmp_path, "keys", "list").stdout
+    assert "active" in before and "next" in before
+    next_kid = [line.split()[0] for line in before.splitlines() if " next " in line][0]
+    assert next_kid in run(tmp_path, "keys", "rotate").stdout
+    after = run(tmp_path, "keys", "list").stdout
+    assert "retiring" in after and f"{next_kid}  active" in after
+
+
+def test_client_add(tmp_path):
+    result = run(tmp_path, "client", "add", "web", "--redirect-uri", "https://app.example/cb")
+    assert result.returncode == 0 and "client secret" in result.stdout
+    duplicate = run(tmp_path, "client", "add", "web", "--redirect-uri", "https://app.example/cb")
+    assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
+    bad = run(tmp_path, "client", "add", "web2", "--redirect-uri", "http://app.example/cb")
+    assert bad.returncode == 1 and "https://" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_fulcio_config(tmp_path):
+    result = run(tmp_path, "fulcio-config")
+    config = json.loads(result.stdout)["OIDCIssuers"]["http://localhost:8080"]
+    assert config == {"IssuerURL": "http://localhost:8080", "ClientID": "sigstore", "Type": "uri",
+                      "SubjectDomain": "http://localhost:8080"}
+    refused = run(tmp_path, "fulcio-config", env={"HALLMARK_SUBJECT_DOMAIN": "http://evil.net"})
+    assert refused.returncode == 1 and "Fulcio would refuse" in refused.stderr
+
+
+@pytest.mark.parametrize("env", [{"HALLMARK_ISSUER": "http://id.example.org"}, {"HALLMARK_IDENTITY": "x"}])
+def test_configuration_errors_exit_2_without_traceback(tmp_path, env):
+    result = run(tmp_path, "invite", "create", env=env)
+    assert result.returncode == 2 and "configuration error" in result.stderr and "Traceback" not in result.stderr
