@@ -9,7 +9,7 @@ import pytest
 from helpers import authorize_params, authorize_url, enroll, get_code, login, pkce_pair, post_json
 from idp.clients import register
 
-CHALLENGE = pkce_pair()[1]
+CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # S256 of RFC 7636's example verifier
 
 
 def _params(**overrides):
@@ -90,7 +90,7 @@ def test_05_missing_code_challenge_for_public_client(client):
 
 
 @pytest.mark.parametrize("method,challenge", [
-    ("plain", CHALLENGE), ("S512", CHALLENGE), ("S256", "a" * 42), ("S256", "a" * 129), ("S256", "a" * 42 + "!"),
+    ("plain", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"), ("S512", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"), ("S256", "a" * 42), ("S256", "a" * 129), ("S256", "a" * 42 + "!"),
 ])
 def test_06_bad_challenge_method_or_shape(client, method, challenge):
     query = _redirect_error(client.get(authorize_url(authorize_params(code_challenge=challenge,
