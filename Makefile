@@ -28,7 +28,7 @@ run: install
 	$(BIN)/hallmark serve --host $(HOST) --port $(PORT)
 
 test: test-deps
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -q -n 2 tests
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

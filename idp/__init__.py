@@ -51,11 +51,13 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     )
     app.extensions["hallmark"] = settings
 
-    from . import errors, oauth, security_headers
+    from . import errors, oauth, security_headers, sqlite
     from .extensions import csrf, db, limiter, migrate
     from .views import register_blueprints
 
     db.init_app(app)
+    with app.app_context():
+        sqlite.tune(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,0 +1,18 @@
+"""SQLite tuning for the embedded default: WAL (several workers), a busy timeout, foreign keys."""
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def tune(engine: Engine) -> None:
+    """Set the pragmas on every new SQLite connection of ``engine``."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
