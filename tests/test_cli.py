@@ -55,3 +55,31 @@ def test_fulcio_config(tmp_path):
 def test_configuration_errors_exit_2_without_traceback(tmp_path, env):
     result = run(tmp_path, "invite", "create", env=env)
     assert result.returncode == 2 and "configuration error" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_prints_the_first_admin_link_and_serves(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    environment = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance"),
+                   "HALLMARK_ISSUER": f"http://localhost:{port}"}
+    server = subprocess.Popen([sys.executable, "-m", "idp.cli", "serve", "--port", str(port), "--workers", "1"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/openid-configuration") as r:
+                    assert json.load(r)["issuer"] == f"http://localhost:{port}"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert f"http://localhost:{port}/enroll/" in output

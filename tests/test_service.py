@@ -102,3 +102,12 @@ def test_31_database_unavailable_answers_503(tmp_path):
     assert "database is unavailable" in response.get_json()["error_description"]
     page = broken.test_client().get("/login", headers={"Accept": "text/html"})
     assert page.status_code == 200  # pages that need no database still work
+
+
+def test_29_per_account_limit_applies_across_addresses(limited_client):
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        assert post_json(limited_client, "/login/options", {"username": "target"},
+                         environ_base={"REMOTE_ADDR": address}).status_code == 200
+    response = post_json(limited_client, "/login/options", {"username": "target"},
+                         environ_base={"REMOTE_ADDR": "10.0.0.4"})
+    assert response.status_code == 429

@@ -27,6 +27,17 @@ def safe_next(target: str | None) -> str:
     return url_for("account.page")
 
 
+def _account_key() -> str:
+    """Rate-limit key for username-based login: the account, whatever the client's address."""
+    body = request.get_json(silent=True) or {}
+    return "account:" + str(body.get("username") or "").strip().lower()[:32]
+
+
+def _no_username() -> bool:
+    body = request.get_json(silent=True) or {}
+    return not body.get("username")
+
+
 @bp.get("/login")
 def page():
     return render_template("login.html", client=None, authorize=False, signing=False)
@@ -34,6 +45,7 @@ def page():
 
 @bp.post("/login/options")
 @limiter.limit(_login_limit)
+@limiter.limit(_login_limit, key_func=_account_key, exempt_when=_no_username)
 def options() -> Response:
     body = request.get_json(silent=True) or {}
     username = str(body.get("username") or "").strip().lower()
