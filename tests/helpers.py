@@ -42,7 +42,7 @@ def new_invite(app, admin: bool = False) -> str:
 
 def enroll(client, app, username: str, authenticator: SoftAuthenticator | None = None) -> SoftAuthenticator:
     """Enroll ``username`` through an invitation; the client ends up logged in."""
-    auth = authenticator or SoftAuthenticator()
+    auth = authenticator or SoftAuthenticator(origin=app.extensions["hallmark"].origin)
     token = new_invite(app)
     options = post_json(client, f"/enroll/{token}/options", {"username": username})
     assert options.status_code == 200, options.get_json()

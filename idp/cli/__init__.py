@@ -26,9 +26,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import clients, db, fulcio, invites, keys, serve
+    from . import clients, db, devstack, fulcio, invites, keys, serve
 
-    for module in (serve, db, invites, keys, clients, fulcio):
+    for module in (serve, devstack, db, invites, keys, clients, fulcio):
         main.add_command(module.command)
 
 

@@ -3,39 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from helpers import make_settings
-from idp import create_app
+from servers import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LiveServer:
-    """Hallmark served by werkzeug in a thread on http://localhost:PORT."""
-
-    def __init__(self, tmp_path, **overrides):
-        self.port = free_port()
-        self.url = f"http://localhost:{self.port}"
-        self.app = create_app(make_settings(tmp_path, issuer=self.url, **overrides), create_schema=True)
-        self.server = make_server("localhost", self.port, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
 
 
 @pytest.fixture(scope="module")

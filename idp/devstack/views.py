@@ -1,0 +1,138 @@
+"""HTTP API of the stack: Fulcio v2 (``/api/v2``) and Rekor v1 (``/api/v1``)."""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import serialization
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .ca import RequestRejected, public_key_from_csr, public_key_from_pop
+from .rekor import DuplicateEntry, EntryRejected
+from .tokens import TokenRejected
+
+fulcio_bp = Blueprint("fulcio", __name__)
+rekor_bp = Blueprint("rekor", __name__)
+
+
+def _stack() -> dict:
+    return current_app.extensions["devstack"]
+
+
+def grpc_error(status: int, message: str):
+    """Errors in the grpc-gateway shape Fulcio and Rekor use: ``{"code": N, "message": "..."}``."""
+    return jsonify(code=status, message=message), status
+
+
+@fulcio_bp.errorhandler(HTTPException)
+@rekor_bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    return grpc_error(exc.code or 500, exc.description or exc.name)
+
+
+@fulcio_bp.post("/api/v2/signingCert")
+def signing_cert():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return grpc_error(400, "request body must be a JSON object")
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    token = token or (body.get("credentials") or {}).get("oidcIdentityToken")
+    if not isinstance(token, str) or not token:
+        return grpc_error(401, "missing identity token: send 'Authorization: Bearer <token>' or "
+                               "credentials.oidcIdentityToken")
+    try:
+        principal = _stack()["verifier"].verify(token)
+    except TokenRejected as exc:
+        return grpc_error(401, f"error processing the identity token: {exc}")
+    try:
+        if body.get("certificateSigningRequest"):
+            public_key = public_key_from_csr(str(body["certificateSigningRequest"]))
+        elif isinstance(body.get("publicKeyRequest"), dict):
+            pkr = body["publicKeyRequest"]
+            public_key = public_key_from_pop(str((pkr.get("publicKey") or {}).get("content", "")),
+                                             str(pkr.get("proofOfPossession", "")), principal.name)
+        else:
+            raise RequestRejected("send certificateSigningRequest or publicKeyRequest")
+    except RequestRejected as exc:
+        return grpc_error(400, str(exc))
+    issued = _stack()["ca"].issue(principal, public_key)
+    return jsonify({"signedCertificateEmbeddedSct": {"chain": {"certificates": issued.pem_chain()}}}), 201
+
+
+@fulcio_bp.get("/api/v2/trustBundle")
+def trust_bundle():
+    chain = [c.public_bytes(serialization.Encoding.PEM).decode() for c in _stack()["ca"].chain]
+    return jsonify({"chains": [{"certificates": chain}]})
+
+
+@fulcio_bp.get("/api/v2/configuration")
+def configuration():
+    issuers = []
+    for issuer in _stack()["config"].issuers.values():
+        entry = {"issuerUrl": issuer.issuer_url, "audience": issuer.client_id,
+                 "challengeClaim": "email" if issuer.type == "email" else "sub"}
+        if issuer.subject_domain:
+            entry["subjectDomain"] = issuer.subject_domain
+        issuers.append(entry)
+    return jsonify({"issuers": issuers})
+
+
+@rekor_bp.get("/api/v1/log")
+def log_info():
+    return jsonify(_stack()["log"].tree_head())
+
+
+@rekor_bp.post("/api/v1/log/entries")
+def create_entry():
+    log = _stack()["log"]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return grpc_error(400, "request body must be a JSON proposed entry")
+    try:
+        entry = log.append(body)
+    except EntryRejected as exc:
+        return grpc_error(400, str(exc))
+    except DuplicateEntry as dup:
+        response = jsonify(log.render(log.by_uuid(dup.uuid)))
+        response.status_code = 409
+        response.headers["Location"] = f"/api/v1/log/entries/{dup.uuid}"
+        return response
+    response = jsonify(log.render(entry))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/log/entries/{entry.uuid}"
+    return response
+
+
+@rekor_bp.get("/api/v1/log/entries/<uuid>")
+def get_entry(uuid: str):
+    log = _stack()["log"]
+    entry = log.by_uuid(uuid)
+    if entry is None:
+        return grpc_error(404, f"no entry with UUID {uuid}")
+    return jsonify(log.render(entry))
+
+
+@rekor_bp.get("/api/v1/log/entries")
+def get_entry_by_index():
+    log = _stack()["log"]
+    index = request.args.get("logIndex", "")
+    entry = log.by_index(int(index)) if index.isdigit() else None
+    if entry is None:
+        return grpc_error(404, f"no entry at logIndex {index!r}")
+    return jsonify(log.render(entry))
+
+
+@rekor_bp.post("/api/v1/log/entries/retrieve")
+def retrieve():
+    log = _stack()["log"]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return grpc_error(400, "request body must be a JSON object")
+    found = []
+    for uuid in body.get("entryUUIDs") or []:
+        found.append(log.by_uuid(str(uuid)))
+    for index in body.get("logIndexes") or []:
+        found.append(log.by_index(int(index)) if str(index).isdigit() else None)
+    for proposed in body.get("entries") or []:
+        found.append(log.find(proposed) if isinstance(proposed, dict) else None)
+    return jsonify([log.render(e) for e in found if e is not None])
