@@ -96,3 +96,19 @@ def sigstore_token(client, auth: SoftAuthenticator, **extra) -> tuple[dict, str]
                                            "redirect_uri": params["redirect_uri"], "code_verifier": verifier},
                            headers={"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()})
     return response, verifier
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forge_jwt(header: dict, claims: dict, hmac_secret: bytes | None = None) -> str:
+    """A hand-made JWT for attack tests: unsigned (``alg: none``) or HS256 with ``hmac_secret``."""
+    import hmac
+    import json
+
+    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
+    if hmac_secret is None:
+        return signing_input + "."
+    mac = hmac.new(hmac_secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url(mac)}"

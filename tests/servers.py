@@ -58,3 +58,49 @@ class Devstack:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+class TestIssuer:
+    """A minimal OIDC issuer for the devstack tests: discovery + JWKS, and tokens with any claims."""
+
+    def __init__(self, advertised_issuer: str | None = None, algorithms: list[str] | None = ("ES256",)):
+        from flask import Flask, jsonify
+        from joserfc.jwk import ECKey, RSAKey
+
+        self.port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.ec_key = ECKey.generate_key("P-256", parameters={"kid": "ec-1", "alg": "ES256"})
+        self.rsa_key = RSAKey.generate_key(2048, parameters={"kid": "rsa-1", "alg": "RS256"})
+        app = Flask("test-issuer")
+        discovery = {"issuer": advertised_issuer or self.url, "jwks_uri": f"{self.url}/jwks",
+                     "authorization_endpoint": f"{self.url}/authorize", "token_endpoint": f"{self.url}/token"}
+        if algorithms is not None:
+            discovery["id_token_signing_alg_values_supported"] = list(algorithms)
+
+        @app.get("/.well-known/openid-configuration")
+        def config():
+            return jsonify(discovery)
+
+        @app.get("/jwks")
+        def jwks():
+            return jsonify({"keys": [self.ec_key.as_dict(private=False), self.rsa_key.as_dict(private=False)]})
+
+        self.server = make_server("localhost", self.port, app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def claims(self, **overrides) -> dict:
+        import time
+
+        now = int(time.time())
+        values = {"iss": self.url, "aud": "sigstore", "sub": "subject-1", "iat": now, "exp": now + 300}
+        values.update(overrides)
+        return {k: v for k, v in values.items() if v is not None}
+
+    def token(self, alg: str = "ES256", header: dict | None = None, **claims) -> str:
+        from joserfc import jwt
+
+        key = self.ec_key if alg.startswith("ES") else self.rsa_key
+        return jwt.encode({"alg": alg, "kid": key.kid, **(header or {})}, self.claims(**claims), key)
+
+    def stop(self) -> None:
+        self.server.shutdown()

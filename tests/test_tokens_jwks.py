@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 from joserfc import jwt
-from joserfc.jwk import ECKey, KeySet, OctKey
+from joserfc.jwk import ECKey, KeySet
 from sigstore.oidc import IdentityToken
 
-from helpers import enroll, sigstore_token
+from helpers import enroll, forge_jwt, sigstore_token
 from idp import clock, keys
 
 
@@ -56,11 +56,6 @@ def test_23_nonce_replay_is_refused(app, client):
     assert response.status_code == 302 and "error=invalid_request" in response.headers["Location"]
 
 
-def _b64(data: dict | bytes) -> str:
-    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def _claims_of(access: str) -> dict:
     payload = access.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -70,12 +65,11 @@ def _forgeries(app, access: str) -> dict[str, str]:
     claims = _claims_of(access)
     header = json.loads(base64.urlsafe_b64decode(access.split(".")[0] + "=="))
     attacker = ECKey.generate_key("P-256", parameters={"kid": header["kid"]})
-    public_pem = json.dumps(_jwks_public(app)).encode()
-    hs_key = OctKey.import_key(public_pem)
+    public_pem = KeySet.import_key_set(_jwks_public(app)).get_by_kid(header["kid"]).as_pem(private=False)
     now = int(time.time())
     return {
-        "alg_none": f"{_b64({'alg': 'none', 'typ': 'at+jwt'})}.{_b64(claims)}.",
-        "hs256_with_public_key": jwt.encode({"alg": "HS256", "typ": "at+jwt", "kid": header["kid"]}, claims, hs_key),
+        "alg_none": forge_jwt({"alg": "none", "typ": "at+jwt"}, claims),
+        "hs256_with_public_key": forge_jwt({"alg": "HS256", "typ": "at+jwt", "kid": header["kid"]}, claims, public_pem),
         "embedded_jwk": jwt.encode({"alg": "ES256", "typ": "at+jwt", "kid": header["kid"],
                                     "jwk": attacker.as_dict(private=False)}, claims, attacker),
         "jku_header": jwt.encode({"alg": "ES256", "typ": "at+jwt", "kid": header["kid"],

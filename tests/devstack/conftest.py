@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from helpers import enroll, sigstore_token
 from idp.devstack.fulcio_config import FulcioConfig
 from idp.identity import fulcio_config
-from servers import Devstack, LiveServer
+from servers import Devstack, LiveServer, TestIssuer
 
 SIGSTORE = str(Path(sys.executable).with_name("sigstore"))
 
@@ -24,9 +25,30 @@ def hallmark(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def stack(hallmark, tmp_path_factory):
-    config = FulcioConfig.parse(fulcio_config(hallmark.app.extensions["hallmark"]))
-    devstack = Devstack(tmp_path_factory.mktemp("stack"), config, hallmark.url)
+def issuers():
+    """Test issuers of each Fulcio Type, plus two misbehaving ones."""
+    made = {"email": TestIssuer(), "username": TestIssuer(), "mismatch": TestIssuer(advertised_issuer="http://other"),
+            "rs256_default": TestIssuer(algorithms=None)}
+    yield made
+    for issuer in made.values():
+        issuer.stop()
+
+
+def stack_config(hallmark, issuers) -> FulcioConfig:
+    """Hallmark's own ``hallmark fulcio-config`` entry plus the test issuers."""
+    config = json.loads(fulcio_config(hallmark.app.extensions["hallmark"]))
+    kinds = {"email": ("email", ""), "username": ("username", "localhost"), "mismatch": ("email", ""),
+             "rs256_default": ("email", "")}
+    for name, issuer in issuers.items():
+        kind, domain = kinds[name]
+        config["OIDCIssuers"][issuer.url] = {"IssuerURL": issuer.url, "ClientID": "sigstore", "Type": kind,
+                                             "SubjectDomain": domain}
+    return FulcioConfig.parse(json.dumps(config))
+
+
+@pytest.fixture(scope="module")
+def stack(hallmark, issuers, tmp_path_factory):
+    devstack = Devstack(tmp_path_factory.mktemp("stack"), stack_config(hallmark, issuers), hallmark.url)
     yield devstack
     devstack.stop()
 
