@@ -43,6 +43,8 @@ class Settings:
     code_lifetime: int = 60
     challenge_lifetime: int = 300
     invite_lifetime: int = 86400
+    device_code_lifetime: int = 600
+    device_poll_interval: int = 5
     key_passphrase: str | None = None
     fresh_touch_for_signing: bool = True
     ratelimit_storage: str = "memory://"
@@ -80,7 +82,8 @@ class Settings:
                 values[key] = get(name)
         if get("INSTANCE"):
             values["instance_path"] = Path(get("INSTANCE"))
-        for key, name in [("token_lifetime", "TOKEN_LIFETIME"), ("code_lifetime", "CODE_LIFETIME")]:
+        for key, name in [("token_lifetime", "TOKEN_LIFETIME"), ("code_lifetime", "CODE_LIFETIME"),
+                          ("device_poll_interval", "DEVICE_POLL_INTERVAL")]:
             raw = get(name)
             if raw is not None:
                 if not raw.isdigit() or int(raw) <= 0:

@@ -10,14 +10,17 @@ Deviations from stock Authlib, each for a reason in DESIGN §7:
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, InvalidRequestError, grants
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE, DeviceAuthorizationEndpoint, DeviceCodeGrant
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import OpenIDCode
+from authlib.oidc.core.grants.code import OpenIDToken
 from flask import current_app, g
 from joserfc.jwk import KeySet
 
@@ -26,7 +29,7 @@ from .clients import redirect_allowed, secret_matches
 from .config import Settings
 from .extensions import db
 from .identity import identity_claims
-from .models import AuthorizationCode, Client, Credential, IssuedToken, User
+from .models import AuthorizationCode, Client, Credential, DeviceCode, IssuedToken, User
 
 SCOPES = ["openid", "email"]
 
@@ -77,6 +80,8 @@ class OAuthClient(ClientMixin):
         return response_type == "code"
 
     def check_grant_type(self, grant_type: str) -> bool:
+        if grant_type == DEVICE_CODE_GRANT_TYPE:
+            return self.is_public and self.row.allow_oob
         return grant_type == "authorization_code"
 
 
@@ -159,12 +164,76 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         if consumed != 1:
             revoke_tokens_of(authorization_code)
             raise InvalidGrantError("This code was already used; the tokens it issued are now revoked.")
-        g.token_code = authorization_code
+        g.token_origin = TokenOrigin(client_id=authorization_code.client_id, code_id=authorization_code.id,
+                                     credential_id=authorization_code.credential_id,
+                                     auth_time=authorization_code.auth_time)
         user = db.session.get(User, authorization_code.user_id)
         return user if user is not None and user.disabled_at is None else None
 
     def delete_authorization_code(self, authorization_code):
         """Kept (marked used) so that a second redemption is detected; purged once expired."""
+
+
+class DeviceEndpoint(DeviceAuthorizationEndpoint):
+    """RFC 8628 §3.1-3.2: issues a device code and a user code (only the device code's hash is stored)."""
+
+    CLIENT_AUTH_METHODS = ["none"]
+
+    @property
+    def EXPIRES_IN(self) -> int:  # noqa: N802 (Authlib's attribute name)
+        return settings().device_code_lifetime
+
+    @property
+    def INTERVAL(self) -> int:  # noqa: N802
+        return settings().device_poll_interval
+
+    def get_verification_uri(self) -> str:
+        return f"{settings().issuer}/device"
+
+    def save_device_credential(self, client_id, scope, data):
+        now = clock.now()
+        db.session.add(DeviceCode(device_code_hash=code_hash(data["device_code"]), user_code=data["user_code"],
+                                  client_id=client_id, scope=scope or "", interval=data["interval"],
+                                  created_at=now, expires_at=now + timedelta(seconds=data["expires_in"])))
+        db.session.commit()
+
+
+class DeviceGrant(DeviceCodeGrant):
+    """RFC 8628 §3.4-3.5: polling with authorization_pending / slow_down / expired_token / access_denied."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
+
+    def query_device_credential(self, device_code):
+        row = DeviceCode.query.filter_by(device_code_hash=code_hash(device_code)).first()
+        if row is not None and row.status == "consumed":
+            raise InvalidGrantError("This device code was already used.")
+        return row
+
+    def query_user_grant(self, user_code):
+        row = DeviceCode.query.filter_by(user_code=user_code).first()
+        if row is None or row.status == "pending":
+            return None
+        user = db.session.get(User, row.user_id) if row.user_id is not None else None
+        return user, row.status == "approved"
+
+    def should_slow_down(self, credential):
+        now = clock.now()
+        last = credential.last_polled_at
+        credential.last_polled_at = now
+        db.session.commit()
+        return last is not None and (now - last).total_seconds() < credential.interval
+
+    def validate_device_credential(self, credential):
+        user = super().validate_device_credential(credential)
+        consumed = (DeviceCode.query.filter_by(id=credential.id, status="approved")
+                    .update({"status": "consumed"}, synchronize_session=False))
+        db.session.commit()
+        if consumed != 1:
+            raise InvalidGrantError("This device code was already used.")
+        g.token_origin = TokenOrigin(client_id=credential.client_id, credential_id=credential.credential_id,
+                                     auth_time=int(credential.approved_at.timestamp()) if credential.approved_at else None,
+                                     grant="device_code")
+        return user
 
 
 def revoke_tokens_of(code: AuthorizationCode) -> None:
@@ -180,12 +249,8 @@ def _signing_keyset() -> KeySet:
     return KeySet([keys.active_key(settings())])
 
 
-class OpenIDCodeExtension(OpenIDCode):
+class IdTokenClaims:
     """ID token: ES256, ``aud`` a string, ``exp`` the configured lifetime, identity claims only."""
-
-    def exists_nonce(self, nonce, request):
-        return AuthorizationCode.query.filter_by(
-            client_id=request.payload.client_id, nonce=nonce).first() is not None
 
     def resolve_client_private_key(self, client):
         return _signing_keyset()
@@ -205,6 +270,18 @@ class OpenIDCodeExtension(OpenIDCode):
         return identity_claims(user, settings())
 
 
+class OpenIDCodeExtension(IdTokenClaims, OpenIDCode):
+    """The ID token of the code grant (nonce optional, echoed and replay-checked when sent)."""
+
+    def exists_nonce(self, nonce, request):
+        return AuthorizationCode.query.filter_by(
+            client_id=request.payload.client_id, nonce=nonce).first() is not None
+
+
+class DeviceIdToken(IdTokenClaims, OpenIDToken):
+    """The ID token of the device grant."""
+
+
 class AccessTokenGenerator(JWTBearerTokenGenerator):
     """ES256 JWT access tokens carrying the identity claims (the Dex model sigstore relies on)."""
 
@@ -219,19 +296,30 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         return identity_claims(user, settings())
 
     def get_auth_time(self, user):
-        code = getattr(g, "token_code", None)
-        return code.auth_time if code is not None else None
+        origin = getattr(g, "token_origin", None)
+        return origin.auth_time if origin is not None else None
+
+
+@dataclass(frozen=True)
+class TokenOrigin:
+    """What a token is being issued from: an authorization code or a device authorization."""
+
+    client_id: str
+    credential_id: int | None
+    auth_time: int | None
+    code_id: int | None = None
+    grant: str = "authorization_code"
 
 
 def save_token(token: dict, request) -> None:
     """Record the issued token by ``jti`` (for revocation on code reuse) and audit it."""
-    code: AuthorizationCode = g.token_code
+    origin: TokenOrigin = g.token_origin
     cfg = settings()
-    db.session.add(IssuedToken(jti=g.token_jti, code_id=code.id, client_id=code.client_id,
+    db.session.add(IssuedToken(jti=g.token_jti, code_id=origin.code_id, client_id=origin.client_id,
                                user_id=request.user.id,
                                expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime)))
-    credential = db.session.get(Credential, code.credential_id) if code.credential_id else None
-    audit.record("token.issued", user=request.user, client=code.client_id,
+    credential = db.session.get(Credential, origin.credential_id) if origin.credential_id else None
+    audit.record("token.issued", user=request.user, client=origin.client_id, grant=origin.grant,
                  sub=identity_claims(request.user, cfg)["sub"], jti=g.token_jti,
                  credential=credential.name if credential else None)
 
@@ -242,6 +330,8 @@ def create_server(app, cfg: Settings) -> AuthorizationServer:
     server.scopes_supported = SCOPES
     server.register_client_auth_method("none", authenticate_public_client)
     server.register_grant(CodeGrant, [S256CodeChallenge(required=True), OpenIDCodeExtension(require_nonce=False)])
+    server.register_grant(DeviceGrant, [DeviceIdToken()])
+    server.register_endpoint(DeviceEndpoint)
     generator = AccessTokenGenerator(issuer=cfg.issuer, alg=keys.ALG,
                                      expires_generator=lambda client, grant_type: cfg.token_lifetime)
     server.register_token_generator("default", generator)

@@ -74,14 +74,23 @@ async function register(optionsUrl, verifyUrl, body) {
   return post(verifyUrl, { credential: credentialJSON(cred), name });
 }
 
-async function login(username) {
+async function touchKey(username) {
   status("Preparing…");
   const options = await post("/login/options", username ? { username } : {});
   status("Touch your security key…");
   const cred = await navigator.credentials.get({ publicKey: requestOptions(options) });
   status("Checking…");
+  return credentialJSON(cred);
+}
+
+async function login(username) {
   const next = new URLSearchParams(location.search).get("next");
-  return post("/login/verify", { credential: credentialJSON(cred), next });
+  return post("/login/verify", { credential: await touchKey(username), next });
+}
+
+async function approveDevice() {
+  return post("/device/approve", { credential: await touchKey(""),
+    user_code: document.getElementById("user-code-value").value });
 }
 
 function finish(page, result) {
@@ -110,4 +119,5 @@ document.addEventListener("DOMContentLoaded", () => {
   wire("login", () => login(""));
   wire("login-with-username", () => login(document.getElementById("login-username").value.trim().toLowerCase()));
   wire("add-key", () => register("/account/keys/options", "/account/keys/verify", {}));
+  wire("approve", approveDevice);
 });

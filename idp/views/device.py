@@ -1,0 +1,99 @@
+"""RFC 8628 device authorization: the endpoint a CLI calls, and the page where a person approves."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from .. import audit, clock
+from ..ceremonies import CeremonyError, finish_assertion
+from ..extensions import csrf, db, limiter
+from ..models import Client, DeviceCode
+from ..sessions import log_in
+
+bp = Blueprint("device", __name__)
+USER_CODE_RE = re.compile(r"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}")
+
+
+def _limit() -> str:
+    return current_app.extensions["hallmark"].ratelimit_login
+
+
+def normalise(user_code: str) -> str:
+    """Accept ``bcdf ghjk``, ``BCDFGHJK`` or ``BCDF-GHJK``."""
+    letters = re.sub(r"[^A-Za-z]", "", user_code or "").upper()
+    return f"{letters[:4]}-{letters[4:]}" if len(letters) == 8 else letters
+
+
+def pending(user_code: str) -> DeviceCode | None:
+    """The pending, unexpired device authorization for ``user_code``."""
+    if not USER_CODE_RE.fullmatch(user_code):
+        return None
+    row = DeviceCode.query.filter_by(user_code=user_code, status="pending").first()
+    return row if row is not None and row.expires_at > clock.now() else None
+
+
+@bp.post("/device/authorize")
+@csrf.exempt
+@limiter.limit(lambda: current_app.extensions["hallmark"].ratelimit_token)
+def authorize():
+    response = current_app.extensions["hallmark.oauth"].create_endpoint_response("device_authorization")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/device")
+@limiter.limit(_limit)
+def page():
+    raw = request.args.get("user_code")
+    if raw is None:
+        return render_template("device.html", row=None, user_code="", client=None)
+    user_code = normalise(raw)
+    row = pending(user_code)
+    if row is None:
+        return render_template("device.html", row=None, user_code=user_code, client=None,
+                               error="That code is unknown, expired or already used. Check the code your "
+                                     "terminal shows, or start again there."), 404
+    client = Client.query.filter_by(client_id=row.client_id).first()
+    return render_template("device.html", row=row, user_code=user_code, client=client)
+
+
+@bp.post("/device/approve")
+@limiter.limit(_limit)
+def approve():
+    body = request.get_json(silent=True) or {}
+    user_code = normalise(str(body.get("user_code") or ""))
+    row = pending(user_code)
+    if row is None:
+        return jsonify(error="invalid_user_code", error_description="That code is unknown, expired or already used."), 400
+    try:
+        user, cred = finish_assertion("login")
+    except CeremonyError as exc:
+        return jsonify(error="login_failed", error_description=str(exc)), exc.status
+    approved = (DeviceCode.query.filter_by(id=row.id, status="pending")
+                .update({"status": "approved", "user_id": user.id, "credential_id": cred.id,
+                         "approved_at": clock.now()}, synchronize_session=False))
+    db.session.commit()
+    if approved != 1:
+        return jsonify(error="invalid_user_code", error_description="That code was already used."), 400
+    log_in(user)
+    audit.record("device.approved", user=user, client=row.client_id, credential=cred.name)
+    return jsonify(ok=True, redirect=url_for("device.done"))
+
+
+@bp.post("/device/deny")
+def deny():
+    user_code = normalise(request.form.get("user_code", ""))
+    row = pending(user_code)
+    if row is not None:
+        DeviceCode.query.filter_by(id=row.id, status="pending").update({"status": "denied"},
+                                                                       synchronize_session=False)
+        db.session.commit()
+        audit.record("device.denied", client=row.client_id)
+    return redirect(url_for("device.done", denied=1))
+
+
+@bp.get("/device/done")
+def done():
+    return render_template("device_done.html", denied=bool(request.args.get("denied")))
