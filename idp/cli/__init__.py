@@ -26,9 +26,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import clients, db, devstack, fulcio, invites, keys, serve
+    from . import clients, db, devstack, digest, fulcio, invites, keys, serve, sign, verify
 
-    for module in (serve, devstack, db, invites, keys, clients, fulcio):
+    for module in (serve, devstack, sign, verify, digest, db, invites, keys, clients, fulcio):
         main.add_command(module.command)
 
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from . import der
+from .. import der
 from .ctlog import CTLog, sct_list
 from .keyfiles import load_certificate, load_or_create_key, spki_der
 from .tokens import Principal

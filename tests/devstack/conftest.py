@@ -68,3 +68,13 @@ def sigstore(*args: str, trust_config: Path) -> subprocess.CompletedProcess:
     """Run the stock sigstore CLI."""
     return subprocess.run([SIGSTORE, "--trust-config", str(trust_config), *args], capture_output=True, text=True,
                           timeout=120)
+
+
+def hallmark_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the ``hallmark`` command as a user would."""
+    import os
+
+    environment = {k: v for k, v in os.environ.items() if k != "SIGSTORE_IDENTITY_TOKEN"}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True, timeout=120,
+                          env=environment)

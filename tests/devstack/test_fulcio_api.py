@@ -18,7 +18,7 @@ from sigstore._internal.trust import KeyringPurpose
 from sigstore.models import ClientTrustConfig
 
 from helpers import forge_jwt
-from idp.devstack.der import decode_utf8_string
+from idp.der import decode_utf8_string
 
 OID_SCT = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
 

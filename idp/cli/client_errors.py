@@ -1,0 +1,29 @@
+"""Turning the signing client's errors into one clear line and a documented exit code."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from ..client import ClientError
+
+
+def reported(command):
+    """Exit 1 (refused or failed) or 2 (usage) with the error's sentence, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ClientError as exc:
+            click.echo(f"hallmark: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+trust_config_option = click.option(
+    "--trust-config", "trust_config", envvar="HALLMARK_TRUST_CONFIG", metavar="FILE",
+    help="Sigstore ClientTrustConfig of the instance (as for 'sigstore --trust-config').")

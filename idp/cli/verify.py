@@ -1,0 +1,59 @@
+"""``hallmark verify``: check bundles against an identity, or against a who-may-sign-what policy."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..client import ClientError, UsageError, instance
+from ..client.bundles import candidates, default_bundle, load
+from ..client.policy import decide, load_policy
+from ..client.verify import parse_digest, read_input, verify
+from .client_errors import reported, trust_config_option
+
+
+@click.command("verify")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@trust_config_option
+@click.option("--identity", default=None, help="Who must have signed (URI, email, or name!domain).")
+@click.option("--issuer", default=None, help="The identity provider that vouched for them.")
+@click.option("--policy", "policy_path", default=None, type=click.Path(path_type=Path),
+              help="signers.toml: which identities may sign which files, and how many must.")
+@click.option("--bundle", "bundles", multiple=True, type=click.Path(path_type=Path),
+              help="A bundle to use (repeatable); default FILE.sigstore.json and FILE.<name>.sigstore.json.")
+@click.option("--digest", default=None, help="Verify without the file: sha256:<hex> (needs --bundle).")
+@reported
+def command(files: tuple[Path, ...], trust_config: str | None, identity: str | None, issuer: str | None,
+            policy_path: Path | None, bundles: tuple[Path, ...], digest: str | None) -> None:
+    """Verify FILES. Exit 0 when every file passes, 1 when any fails, 2 on usage errors."""
+    if policy_path is None and not (identity and issuer):
+        raise UsageError("Say who must have signed: --identity ID --issuer URL, or --policy signers.toml.")
+    if digest and (files or not bundles or policy_path):
+        raise UsageError("--digest replaces the file: give --bundle BUNDLE and no FILE (not with --policy).")
+    if not digest and not files:
+        raise UsageError("Name at least one FILE to verify.")
+    target = instance.resolve(trust_config)
+    failures = 0
+    if policy_path is not None:
+        rules = load_policy(policy_path)
+        for artifact in files:
+            decision = decide(artifact, read_input(artifact), candidates(artifact, list(bundles)), rules, target)
+            for line in decision.report():
+                click.echo(line)
+            failures += not decision.passed
+    else:
+        jobs = [(Path(f"<{digest}>"), parse_digest(digest), bundles[0])] if digest else \
+            [(a, None, bundles[i] if i < len(bundles) else default_bundle(a)) for i, a in enumerate(files)]
+        for artifact, prehashed, bundle_path in jobs:
+            try:
+                loaded = load(bundle_path)
+                verified = verify(target, prehashed or read_input(artifact), loaded, identity=identity,
+                                  issuer_url=issuer)
+            except ClientError as exc:
+                click.echo(f"FAIL: {artifact}: {exc}")
+                failures += 1
+                continue
+            click.echo(f"OK: {artifact}: {verified.describe()}")
+    sys.exit(1 if failures else 0)

@@ -1,0 +1,43 @@
+"""Which Sigstore instance to use: one place that resolves trust (``--trust-config`` today, TUF later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sigstore.errors import Error as SigstoreError
+from sigstore.models import ClientTrustConfig
+
+from . import UsageError
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A resolved instance: its trust config and the identity provider it names."""
+
+    trust_config: ClientTrustConfig
+    source: str
+
+    @property
+    def oidc_url(self) -> str | None:
+        """The first identity provider in the signing config (Hallmark's issuer)."""
+        try:
+            return self.trust_config.signing_config.get_oidc_url()
+        except SigstoreError:
+            return None
+
+
+def resolve(trust_config: str | None) -> Instance:
+    """Load the instance from ``--trust-config FILE``."""
+    if not trust_config:
+        raise UsageError("No Sigstore instance given: pass --trust-config FILE (the file 'hallmark devstack' "
+                         "prints, or the one your community publishes).")
+    path = Path(trust_config)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UsageError(f"Cannot read the trust config {path}: {exc.strerror}.") from exc
+    try:
+        return Instance(ClientTrustConfig.from_json(text), str(path))
+    except Exception as exc:  # sigstore raises several types for malformed trust configs
+        raise UsageError(f"{path} is not a valid Sigstore client trust config: {exc}") from exc
