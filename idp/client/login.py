@@ -43,8 +43,8 @@ def _parse(raw: str, where: str) -> IdentityToken:
 
 
 def has_browser() -> bool:
-    """A browser can be opened: a display is set, or the platform opens one without it."""
-    if sys.platform in ("darwin", "win32"):
+    """A browser can be opened: ``$BROWSER`` is set, a display is, or the platform needs none."""
+    if sys.platform in ("darwin", "win32") or os.environ.get("BROWSER"):
         return True
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return False

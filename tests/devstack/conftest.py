@@ -19,7 +19,7 @@ SIGSTORE = str(Path(sys.executable).with_name("sigstore"))
 
 @pytest.fixture(scope="module")
 def hallmark(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("idp"))
+    server = LiveServer(tmp_path_factory.mktemp("idp"), device_poll_interval=1)
     yield server
     server.stop()
 
