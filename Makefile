@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 export HALLMARK_INSTANCE ?= $(CURDIR)/instance
-HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
 .PHONY: run test install test-deps chromium clean
@@ -25,7 +24,7 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 run: install
-	$(BIN)/hallmark serve --host $(HOST) --port $(PORT)
+	$(BIN)/hallmark dev --port $(PORT)
 
 test: test-deps
 	$(BIN)/python -m pytest -q -n 2 tests

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from .config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_BODY = 64 * 1024
@@ -29,6 +31,8 @@ def _instance_secret(instance: Path, name: str) -> str:
 
 def create_app(settings: Settings | None = None, *, create_schema: bool = False) -> Flask:
     """The app factory. ``settings`` default to the ``HALLMARK_*`` environment."""
+    from flask import Flask
+
     settings = settings or Settings.from_env()
     settings.instance_path.mkdir(parents=True, exist_ok=True, mode=0o700)
     app = Flask(__name__, instance_path=str(settings.instance_path),

@@ -1,16 +1,33 @@
-"""The ``hallmark`` command. Each subcommand group lives in a module of its own."""
+"""The ``hallmark`` command. Each subcommand lives in a module of its own, imported only when used."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from ..config import ConfigError
 
+COMMANDS = {
+    "dev": "dev", "serve": "serve", "devstack": "devstack", "sign": "sign", "verify": "verify",
+    "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "clients",
+    "fulcio-config": "fulcio",
+}
 
-class FriendlyGroup(click.Group):
-    """Turns configuration and domain errors into one clear line and exit code 2."""
+
+class LazyGroup(click.Group):
+    """Imports a subcommand's module on first use (signing need not load the server), and turns
+    configuration errors into one clear line and exit code 2."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        module = COMMANDS.get(name)
+        if module is None:
+            return None
+        return importlib.import_module(f"{__name__}.{module}").command
 
     def invoke(self, ctx):
         try:
@@ -20,16 +37,6 @@ class FriendlyGroup(click.Group):
             sys.exit(2)
 
 
-@click.group(cls=FriendlyGroup)
+@click.group(cls=LazyGroup)
 def main() -> None:
     """Hallmark: an OpenID Connect provider for keyless signing, security keys only."""
-
-
-def _register() -> None:
-    from . import clients, db, devstack, digest, fulcio, invites, keys, serve, sign, verify
-
-    for module in (serve, devstack, sign, verify, digest, db, invites, keys, clients, fulcio):
-        main.add_command(module.command)
-
-
-_register()

@@ -47,21 +47,30 @@ def verify_all(hallmark, stack, files, username):
     assert result.stdout.count("OK:") == 3
 
 
-def test_sign_through_the_browser_loopback_flow(hallmark, stack, key_page, tmp_path):
-    page = key_page.page
-    enroll_in_browser(page, hallmark, "browsy")
-    url_file = tmp_path / "opened-url"
-    opener = tmp_path / "open-browser"
+def fake_browser(folder: Path) -> tuple[dict, Path]:
+    """A ``$BROWSER`` that records the URL it is asked to open, for the test's Chromium to visit."""
+    url_file, opener = folder / "opened-url", folder / "open-browser"
     opener.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {url_file}\n')
     opener.chmod(0o755)
-    files = three_files(tmp_path)
-    process = start_sign(stack, files, env={"BROWSER": f"{opener} %s"})
+    return {"BROWSER": f"{opener} %s"}, url_file
+
+
+def touch_key_at_opened_url(page, url_file: Path, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 30
     while not url_file.exists() or not url_file.read_text():
         assert time.monotonic() < deadline and process.poll() is None, process.communicate()
         time.sleep(0.05)
-    page.goto(url_file.read_text())            # sigstore's loopback server redirects to Hallmark's /authorize
+    page.goto(url_file.read_text())            # the client's loopback server redirects to Hallmark's /authorize
     page.click("#login")                       # a fresh key touch for this signing request
+
+
+def test_sign_through_the_browser_loopback_flow(hallmark, stack, key_page, tmp_path):
+    page = key_page.page
+    enroll_in_browser(page, hallmark, "browsy")
+    env, url_file = fake_browser(tmp_path)
+    files = three_files(tmp_path)
+    process = start_sign(stack, files, env=env)
+    touch_key_at_opened_url(page, url_file, process)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     assert "[3/3]" in stderr
@@ -104,3 +113,24 @@ def test_denied_device_login_is_reported(hallmark, stack, key_page, tmp_path):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 1 and "denied" in stderr
     assert not any(f.with_name(f.name + ".sigstore.json").exists() for f in files)
+
+
+def test_stock_sigstore_interactive_sign_with_hallmark(hallmark, stack, key_page, tmp_path):
+    """``sigstore --trust-config F sign --oidc-issuer URL FILE``, unpatched, logging in at Hallmark."""
+    from conftest import SIGSTORE
+
+    page = key_page.page
+    enroll_in_browser(page, hallmark, "stockbrowser")
+    env, url_file = fake_browser(tmp_path)
+    artifact = tmp_path / "stock.bin"
+    artifact.write_bytes(b"stock interactive\n")
+    environment = {**{k: v for k, v in os.environ.items() if k != "SIGSTORE_IDENTITY_TOKEN"}, **env}
+    process = subprocess.Popen([SIGSTORE, "--trust-config", str(stack.trust_config), "sign", "--oidc-issuer",
+                                hallmark.url, str(artifact)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=environment)
+    touch_key_at_opened_url(page, url_file, process)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    result = hallmark_cli("verify", "--trust-config", str(stack.trust_config), "--identity",
+                          f"{hallmark.url}/u/stockbrowser", "--issuer", hallmark.url, str(artifact))
+    assert result.returncode == 0, result.stdout

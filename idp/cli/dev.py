@@ -1,0 +1,106 @@
+"""``hallmark dev``: the identity provider and the local Sigstore stack together, for a first try."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import requests
+
+from .. import audit, invites
+from ..config import Settings
+from ..models import User
+from .context import app_context
+from .invites import enrollment_link
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise click.ClickException(f"a server exited during start-up; see {log}")
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise click.ClickException(f"{url} did not come up within {timeout:.0f} s; see {log}")
+
+
+def _invitation() -> tuple[str, bool]:
+    with app_context() as app:
+        first = User.query.filter_by(is_admin=True).first() is None
+        token = invites.create(admin=first, lifetime=app.extensions["hallmark"].invite_lifetime)
+        audit.record("invite.created", actor="hallmark-dev", admin=first)
+        return enrollment_link(app.extensions["hallmark"].issuer, token), first
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+@click.command("dev")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port of the identity provider.")
+@click.option("--stack-port", default=8081, show_default=True, type=int, help="Port of the local Sigstore stack.")
+def command(port: int, stack_port: int) -> None:
+    """Run Hallmark and the development Sigstore stack; print an invitation and what to try next."""
+    os.environ.setdefault("HALLMARK_ISSUER", f"http://localhost:{port}")
+    settings = Settings.from_env()
+    link, admin = _invitation()
+    logs = settings.instance_path / "logs"
+    logs.mkdir(exist_ok=True)
+    trust = settings.instance_path / "devstack" / "trust_config.json"
+    children: list[subprocess.Popen] = []
+    stopping = False
+
+    def on_signal(signum, frame):
+        nonlocal stopping
+        stopping = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for name, args, ready in (
+            ("idp", ["serve", "--port", str(port), "--workers", "2"],
+             f"http://127.0.0.1:{port}/.well-known/openid-configuration"),
+            ("devstack", ["devstack", "--port", str(stack_port)], f"http://127.0.0.1:{stack_port}/api/v1/log"),
+        ):
+            log = logs / f"{name}.log"
+            with log.open("w") as handle:
+                children.append(subprocess.Popen([sys.executable, "-m", "idp.cli", *args], stdout=handle,
+                                                 stderr=subprocess.STDOUT, env=os.environ.copy()))
+            click.echo(f"starting {name} (log: {log}) …")
+            _wait_until_up(ready, children[-1], log)
+        who = "the first administrator" if admin else "another person"
+        bin_dir = Path(sys.executable).parent
+        click.echo(f"""
+Hallmark is up at {settings.issuer}; the development Sigstore stack (not a production CA) at http://localhost:{stack_port}.
+
+1. Enroll {who} — open this one-time link (24 hours) in a browser with your security key:
+   {link}
+2. Sign:   {bin_dir}/hallmark sign --trust-config {trust} FILE
+3. Verify: {bin_dir}/hallmark verify --trust-config {trust} --identity {settings.subject_domain}/u/USERNAME --issuer {settings.issuer} FILE
+
+Press Ctrl-C to stop both.""", nl=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        if not stopping:
+            raise click.ClickException("a server stopped unexpectedly; see the logs in " + str(logs))
+    except KeyboardInterrupt:
+        click.echo("\nstopping …")
+    finally:
+        _stop(children)
+    click.echo("stopped")
