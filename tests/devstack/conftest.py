@@ -1,11 +1,8 @@
-"""A live Hallmark and a live devstack (once per module), and the stock sigstore CLI."""
+"""A live Hallmark, test OIDC issuers and a live devstack, once per module."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +10,6 @@ from helpers import enroll, sigstore_token
 from idp.devstack.fulcio_config import FulcioConfig
 from idp.identity import fulcio_config
 from servers import Devstack, LiveServer, TestIssuer
-
-SIGSTORE = str(Path(sys.executable).with_name("sigstore"))
 
 
 @pytest.fixture(scope="module")
@@ -62,19 +57,3 @@ def token_for(hallmark):
         assert response.status_code == 200, response.get_json()
         return response.get_json()["access_token"]
     return make
-
-
-def sigstore(*args: str, trust_config: Path) -> subprocess.CompletedProcess:
-    """Run the stock sigstore CLI."""
-    return subprocess.run([SIGSTORE, "--trust-config", str(trust_config), *args], capture_output=True, text=True,
-                          timeout=120)
-
-
-def hallmark_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the ``hallmark`` command as a user would."""
-    import os
-
-    environment = {k: v for k, v in os.environ.items() if k != "SIGSTORE_IDENTITY_TOKEN"}
-    environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True, timeout=120,
-                          env=environment)

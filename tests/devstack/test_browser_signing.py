@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import hallmark_cli
+from commands import SIGSTORE, hallmark_cli
 from helpers import new_invite
 
 
@@ -117,8 +117,6 @@ def test_denied_device_login_is_reported(hallmark, stack, key_page, tmp_path):
 
 def test_stock_sigstore_interactive_sign_with_hallmark(hallmark, stack, key_page, tmp_path):
     """``sigstore --trust-config F sign --oidc-issuer URL FILE``, unpatched, logging in at Hallmark."""
-    from conftest import SIGSTORE
-
     page = key_page.page
     enroll_in_browser(page, hallmark, "stockbrowser")
     env, url_file = fake_browser(tmp_path)

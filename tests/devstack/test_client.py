@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import hallmark_cli, sigstore
+from commands import hallmark_cli, sigstore
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import hallmark_cli
+from commands import hallmark_cli
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import sigstore
+from commands import sigstore
 
 
 def _sign(stack, token: str, artifact) -> None:

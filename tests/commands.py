@@ -1,0 +1,24 @@
+"""Running the command-line tools under test: ``hallmark`` and the stock ``sigstore``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SIGSTORE = str(Path(sys.executable).with_name("sigstore"))
+
+
+def sigstore(*args: str, trust_config: Path) -> subprocess.CompletedProcess:
+    """Run the stock sigstore CLI."""
+    return subprocess.run([SIGSTORE, "--trust-config", str(trust_config), *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def hallmark_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the ``hallmark`` command as a user would."""
+    environment = {k: v for k, v in os.environ.items() if k != "SIGSTORE_IDENTITY_TOKEN"}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True, timeout=120,
+                          env=environment)
