@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 export HALLMARK_INSTANCE ?= $(CURDIR)/instance
 PORT   ?= 8080
 
-.PHONY: run test install test-deps chromium clean
+.PHONY: run test bench install test-deps chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ run: install
 
 test: test-deps
 	$(BIN)/python -m pytest -q -n 2 tests
+
+bench: test-deps
+	$(BIN)/python bench/sign.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
