@@ -163,3 +163,20 @@ def test_oob_redirect_shows_the_code_on_a_no_store_page(app, client):
     page = client.get(url)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert 'id="oob-code"' in page.get_data(as_text=True)
+
+
+def test_fresh_touch_can_be_turned_off_for_the_sigstore_client(tmp_path):
+    from helpers import make_settings
+    from idp import create_app
+
+    app = create_app(make_settings(tmp_path, fresh_touch_for_signing=False), create_schema=True)
+    client = app.test_client()
+    enroll(client, app, "relaxed")
+    response = client.get(authorize_url(_params()))
+    assert response.status_code == 302 and "code=" in response.headers["Location"]
+
+
+def test_fresh_touch_is_the_default(app, client):
+    enroll(client, app, "strict")
+    response = client.get(authorize_url(_params()))
+    assert response.status_code == 200 and 'id="login"' in response.get_data(as_text=True)
