@@ -12,7 +12,7 @@ from ..config import ConfigError
 COMMANDS = {
     "dev": "dev", "serve": "serve", "devstack": "devstack", "sign": "sign", "verify": "verify",
     "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "clients",
-    "fulcio-config": "fulcio",
+    "fulcio-config": "fulcio", "tuf": "tuf", "trust": "trust",
 }
 
 

@@ -24,6 +24,10 @@ def reported(command):
     return wrapper
 
 
-trust_config_option = click.option(
-    "--trust-config", "trust_config", envvar="HALLMARK_TRUST_CONFIG", metavar="FILE",
-    help="Sigstore ClientTrustConfig of the instance (as for 'sigstore --trust-config').")
+def instance_options(command):
+    """``--idp URL`` (trust over TUF) or ``--trust-config FILE``: the one place the instance is chosen."""
+    command = click.option("--trust-config", "trust_config", envvar="HALLMARK_TRUST_CONFIG", metavar="FILE",
+                           help="Sigstore ClientTrustConfig of the instance (as for 'sigstore --trust-config').")(command)
+    return click.option("--idp", "idp", envvar="HALLMARK_IDP", metavar="URL",
+                        help="The community's Hallmark; trust comes from its TUF repository "
+                             "(run 'hallmark trust URL root.json' once).")(command)

@@ -41,6 +41,22 @@ def _invitation() -> tuple[str, bool]:
         return enrollment_link(app.extensions["hallmark"].issuer, token), first
 
 
+def _publish_trust(settings: Settings, trust: Path) -> Path:
+    """Create (first run) or republish the TUF repository for the devstack's trust root; export root.json."""
+    from ..tufrepo import repository_for
+    from .tuf import _targets
+
+    repository = repository_for(settings.instance_path)
+    targets = _targets(trust, settings)
+    if repository.exists:
+        repository.publish(targets)
+    else:
+        repository.init(targets)
+    root = settings.instance_path / "tuf" / "root.json"
+    root.write_bytes((repository.folder / f"{repository.root_version()}.root.json").read_bytes())
+    return root
+
+
 def _stop(children: list[subprocess.Popen]) -> None:
     for child in children:
         if child.poll() is None:
@@ -84,6 +100,7 @@ def command(port: int, stack_port: int) -> None:
                                                  stderr=subprocess.STDOUT, env=os.environ.copy()))
             click.echo(f"starting {name} (log: {log}) …")
             _wait_until_up(ready, children[-1], log)
+        root = _publish_trust(settings, trust)
         who = "the first administrator" if admin else "another person"
         bin_dir = Path(sys.executable).parent
         click.echo(f"""
@@ -93,6 +110,10 @@ Hallmark is up at {settings.issuer}; the development Sigstore stack (not a produ
    {link}
 2. Sign:   {bin_dir}/hallmark sign --trust-config {trust} FILE
 3. Verify: {bin_dir}/hallmark verify --trust-config {trust} --identity {settings.subject_domain}/u/USERNAME --issuer {settings.issuer} FILE
+
+Trust can also come over TUF, as it would from a community: run once
+   {bin_dir}/hallmark trust {settings.issuer} {root}
+then use --idp {settings.issuer} instead of --trust-config (stock sigstore: --instance {settings.issuer}/tuf).
 
 Press Ctrl-C to stop both.""", nl=True)
         while all(child.poll() is None for child in children):

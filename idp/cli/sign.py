@@ -9,12 +9,12 @@ import click
 
 from ..client import UsageError, instance, login
 from ..client.sign import sign_files
-from .client_errors import reported, trust_config_option
+from .client_errors import instance_options, reported
 
 
 @click.command("sign")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@trust_config_option
+@instance_options
 @click.option("--identity-token", default=None, help="Use this token instead of logging in "
               "(also read from SIGSTORE_IDENTITY_TOKEN).")
 @click.option("--device", is_flag=True, help="Log in with the device flow (a code to type in any browser).")
@@ -22,11 +22,11 @@ from .client_errors import reported, trust_config_option
 @click.option("--label", default=None, help="Write FILE.<label>.sigstore.json (one bundle per co-signer).")
 @click.option("--overwrite", is_flag=True, help="Replace existing bundles.")
 @reported
-def command(files: tuple[Path, ...], trust_config: str | None, identity_token: str | None, device: bool,
+def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, identity_token: str | None, device: bool,
             issuer: str | None, label: str | None, overwrite: bool) -> None:
     """Sign FILES: key touch → token → certificate → signature → transparency log → bundle."""
     if label is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", label):
         raise UsageError("--label may contain letters, digits, '.', '_' and '-' only.")
-    target = instance.resolve(trust_config)
+    target = instance.resolve(trust_config, idp)
     token = login.obtain_token(issuer_url=issuer or target.oidc_url, identity_token=identity_token, device=device)
     sign_files(list(files), token, target, overwrite=overwrite, label=label)

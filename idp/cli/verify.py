@@ -11,12 +11,12 @@ from ..client import ClientError, UsageError, instance
 from ..client.bundles import candidates, default_bundle, load
 from ..client.policy import decide, load_policy
 from ..client.verify import parse_digest, read_input, verify
-from .client_errors import reported, trust_config_option
+from .client_errors import instance_options, reported
 
 
 @click.command("verify")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@trust_config_option
+@instance_options
 @click.option("--identity", default=None, help="Who must have signed (URI, email, or name!domain).")
 @click.option("--issuer", default=None, help="The identity provider that vouched for them.")
 @click.option("--policy", "policy_path", default=None, type=click.Path(path_type=Path),
@@ -25,7 +25,7 @@ from .client_errors import reported, trust_config_option
               help="A bundle to use (repeatable); default FILE.sigstore.json and FILE.<name>.sigstore.json.")
 @click.option("--digest", default=None, help="Verify without the file: sha256:<hex> (needs --bundle).")
 @reported
-def command(files: tuple[Path, ...], trust_config: str | None, identity: str | None, issuer: str | None,
+def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, identity: str | None, issuer: str | None,
             policy_path: Path | None, bundles: tuple[Path, ...], digest: str | None) -> None:
     """Verify FILES. Exit 0 when every file passes, 1 when any fails, 2 on usage errors."""
     if policy_path is None and not (identity and issuer):
@@ -34,7 +34,7 @@ def command(files: tuple[Path, ...], trust_config: str | None, identity: str | N
         raise UsageError("--digest replaces the file: give --bundle BUNDLE and no FILE (not with --policy).")
     if not digest and not files:
         raise UsageError("Name at least one FILE to verify.")
-    target = instance.resolve(trust_config)
+    target = instance.resolve(trust_config, idp)
     failures = 0
     if policy_path is not None:
         rules = load_policy(policy_path)

@@ -27,11 +27,17 @@ class Instance:
             return None
 
 
-def resolve(trust_config: str | None) -> Instance:
-    """Load the instance from ``--trust-config FILE``."""
+def resolve(trust_config: str | None, idp: str | None = None) -> Instance:
+    """Load the instance from ``--trust-config FILE`` or, with ``--idp URL``, from its TUF repository."""
+    if trust_config and idp:
+        raise UsageError("Give either --trust-config or --idp, not both.")
+    if idp:
+        from .tufclient import trust_config_from
+
+        return Instance(trust_config_from(idp), idp)
     if not trust_config:
-        raise UsageError("No Sigstore instance given: pass --trust-config FILE (the file 'hallmark devstack' "
-                         "prints, or the one your community publishes).")
+        raise UsageError("No Sigstore instance given: pass --idp URL (after 'hallmark trust URL root.json') or "
+                         "--trust-config FILE (the file 'hallmark devstack' prints).")
     path = Path(trust_config)
     try:
         text = path.read_text()

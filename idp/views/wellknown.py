@@ -34,6 +34,7 @@ def discovery_document(issuer: str) -> dict:
         "claims_parameter_supported": False,
         "prompt_values_supported": ["none", "login"],
         "hallmark_refresh_tokens_issued": False,
+        "hallmark_tuf_url": f"{issuer}/tuf",
     }
 
 

@@ -1,0 +1,15 @@
+"""A TUF repository distributing the instance's trust root (python-tuf's metadata API).
+
+Targets are the instance's ``trusted_root.json`` and ``signing_config.v0.2.json``: what stock
+sigstore-python fetches with ``--instance URL``. Root and targets keys are offline keys in
+production; the embedded default keeps them in the instance folder, with a warning.
+"""
+
+from pathlib import Path
+
+
+def repository_for(instance_path: Path):
+    """The instance's repository: metadata in ``tuf/repository``, keys in ``tuf/keys``."""
+    from .repository import TrustRepository
+
+    return TrustRepository(instance_path / "tuf" / "repository", instance_path / "tuf" / "keys")
