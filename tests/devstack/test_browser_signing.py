@@ -40,6 +40,15 @@ def start_sign(stack, files, *extra: str, env: dict | None = None) -> subprocess
                             text=True, env=environment)
 
 
+def read_user_code(process: subprocess.Popen) -> str:
+    """The code ``hallmark sign --device`` asks the person to type."""
+    line, deadline = "", time.monotonic() + 30
+    while "enter the code" not in line:
+        line = process.stderr.readline()
+        assert line and time.monotonic() < deadline, process.communicate()
+    return re.search(r"enter the code ([A-Z]{4}-[A-Z]{4})", line).group(1)
+
+
 def verify_all(hallmark, stack, files, username):
     result = hallmark_cli("verify", "--trust-config", str(stack.trust_config), "--identity",
                           f"{hallmark.url}/u/{username}", "--issuer", hallmark.url, *map(str, files))
@@ -82,11 +91,7 @@ def test_sign_through_the_device_flow(hallmark, stack, key_page, tmp_path):
     enroll_in_browser(page, hallmark, "devicey")
     files = three_files(tmp_path)
     process = start_sign(stack, files, "--device")
-    line, deadline = "", time.monotonic() + 30
-    while "enter the code" not in line:
-        line = process.stderr.readline()
-        assert line and time.monotonic() < deadline, process.communicate()
-    user_code = re.search(r"enter the code ([A-Z]{4}-[A-Z]{4})", line).group(1)
+    user_code = read_user_code(process)
     page.goto(f"{hallmark.url}/device")
     page.fill("#user-code", user_code)
     page.click("#continue")
@@ -103,11 +108,7 @@ def test_denied_device_login_is_reported(hallmark, stack, key_page, tmp_path):
     page = key_page.page
     files = three_files(tmp_path)
     process = start_sign(stack, files, "--device")
-    line = ""
-    while "enter the code" not in line:
-        line = process.stderr.readline()
-        assert line, process.communicate()
-    user_code = re.search(r"enter the code ([A-Z]{4}-[A-Z]{4})", line).group(1)
+    user_code = read_user_code(process)
     page.goto(f"{hallmark.url}/device?user_code={user_code}")
     page.click("#deny")
     _, stderr = process.communicate(timeout=60)
