@@ -14,9 +14,29 @@ from helpers import make_settings  # noqa: E402
 from idp import create_app  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server per test process (started on first use)."""
+    import pg
+
+    if not pg.available():
+        pytest.fail("PostgreSQL is not installed: run 'make test' (it installs Debian's postgresql)")
+    server = pg.PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """Every test that touches the database runs on the embedded SQLite and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return ""
+    return request.getfixturevalue("postgres").database()
+
+
 @pytest.fixture
-def settings(tmp_path):
-    return make_settings(tmp_path)
+def settings(tmp_path, database_url):
+    return make_settings(tmp_path, database_url=database_url)
 
 
 @pytest.fixture

@@ -165,11 +165,11 @@ def test_oob_redirect_shows_the_code_on_a_no_store_page(app, client):
     assert 'id="oob-code"' in page.get_data(as_text=True)
 
 
-def test_fresh_touch_can_be_turned_off_for_the_sigstore_client(tmp_path):
+def test_fresh_touch_can_be_turned_off_for_the_sigstore_client(tmp_path, database_url):
     from helpers import make_settings
     from idp import create_app
 
-    app = create_app(make_settings(tmp_path, fresh_touch_for_signing=False), create_schema=True)
+    app = create_app(make_settings(tmp_path, fresh_touch_for_signing=False, database_url=database_url), create_schema=True)
     client = app.test_client()
     enroll(client, app, "relaxed")
     response = client.get(authorize_url(_params()))

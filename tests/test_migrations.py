@@ -9,8 +9,8 @@ from idp import create_app
 from idp.extensions import db
 
 
-def test_upgrade_empty_database_to_head_matches_models(tmp_path):
-    app = create_app(make_settings(tmp_path))
+def test_upgrade_empty_database_to_head_matches_models(tmp_path, database_url):
+    app = create_app(make_settings(tmp_path, database_url=database_url))
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         with db.engine.connect() as connection:

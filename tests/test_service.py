@@ -12,8 +12,9 @@ from idp.models import Credential
 
 
 @pytest.fixture
-def limited_client(tmp_path):
-    app = create_app(make_settings(tmp_path, ratelimit_login="3 per minute", ratelimit_token="2 per minute"),
+def limited_client(tmp_path, database_url):
+    app = create_app(make_settings(tmp_path, ratelimit_login="3 per minute", ratelimit_token="2 per minute",
+                                   database_url=database_url),
                      create_schema=True)
     return app.test_client()
 

@@ -146,11 +146,11 @@ def test_25_rotation_publishes_before_use_and_keeps_old_until_expiry(app, client
     assert old_kid not in final and new_kid in final
 
 
-def test_username_identity_mode(tmp_path):
+def test_username_identity_mode(tmp_path, database_url):
     from helpers import make_settings
     from idp import create_app
 
-    app = create_app(make_settings(tmp_path, identity_mode="username"), create_schema=True)
+    app = create_app(make_settings(tmp_path, identity_mode="username", database_url=database_url), create_schema=True)
     client = app.test_client()
     body = _tokens(app, client, "uma")
     claims = jwt.decode(body["access_token"], _jwks(client)).claims
