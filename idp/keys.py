@@ -3,6 +3,10 @@
 Lifecycle: ``next`` (published, not yet signing) → ``active`` (signs) → ``retiring``
 (published until every token it signed has expired) → ``retired`` (gone from JWKS,
 private key deleted). A key is always published before it signs anything.
+
+Private keys live in the database, PKCS#8-encrypted with ``HALLMARK_KEY_PASSPHRASE`` (or, when
+unset, a passphrase generated 0600 into the instance folder), so that several instances sharing
+one database and the same secrets all see every key.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -29,50 +32,46 @@ class SigningKeyError(RuntimeError):
     """A signing key cannot be loaded (missing file or wrong passphrase)."""
 
 
-def _key_dir(settings: Settings) -> Path:
-    return settings.instance_path / "signing-keys"
+def passphrase(settings: Settings) -> bytes:
+    """``HALLMARK_KEY_PASSPHRASE``, else the instance's generated one (created 0600 on first use)."""
+    if settings.key_passphrase:
+        return settings.key_passphrase.encode()
+    path = settings.instance_path / "key-passphrase"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip().encode()
 
 
-def _write_private(settings: Settings, kid: str, key: ec.EllipticCurvePrivateKey) -> None:
-    encryption = (serialization.BestAvailableEncryption(settings.key_passphrase.encode())
-                  if settings.key_passphrase else serialization.NoEncryption())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
-    folder = _key_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"{kid}.pem"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _encrypted_pem(settings: Settings, key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.BestAvailableEncryption(passphrase(settings)))
 
 
-def _load_private(settings: Settings, kid: str) -> ECKey:
-    if kid in _private_cache:
-        return _private_cache[kid]
-    path = _key_dir(settings) / f"{kid}.pem"
+def _load_private(settings: Settings, row: SigningKey) -> ECKey:
+    if row.kid in _private_cache:
+        return _private_cache[row.kid]
+    if not row.private_pem:
+        raise SigningKeyError(f"signing key {row.kid} has no private key stored (retired)")
     try:
-        pem = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise SigningKeyError(f"signing key {kid} is missing from {path.parent}") from exc
-    password = settings.key_passphrase.encode() if settings.key_passphrase else None
-    try:
-        private = serialization.load_pem_private_key(pem, password=password)
+        private = serialization.load_pem_private_key(row.private_pem, password=passphrase(settings))
     except (TypeError, ValueError) as exc:
         raise SigningKeyError(
-            f"cannot decrypt signing key {kid}: set HALLMARK_KEY_PASSPHRASE to the passphrase it was created with"
+            f"cannot decrypt signing key {row.kid}: set HALLMARK_KEY_PASSPHRASE to the passphrase it was "
+            "created with (or restore the instance's key-passphrase file)"
         ) from exc
-    key = ECKey.import_key(private, {"kid": kid, "alg": ALG, "use": "sig"})
-    _private_cache[kid] = key
+    key = ECKey.import_key(private, {"kid": row.kid, "alg": ALG, "use": "sig"})
+    _private_cache[row.kid] = key
     return key
 
 
 def _new_key(settings: Settings, state: str) -> SigningKey:
     private = ec.generate_private_key(ec.SECP256R1())
     kid = secrets.token_urlsafe(12)
-    _write_private(settings, kid, private)
     public = ECKey.import_key(private.public_key(), {"kid": kid, "alg": ALG, "use": "sig"})
     row = SigningKey(kid=kid, public_jwk=public.as_dict(private=False), state=state,
+                     private_pem=_encrypted_pem(settings, private),
                      activated_at=clock.now() if state == "active" else None)
     db.session.add(row)
     return row
@@ -106,9 +105,8 @@ def expire_retired(settings: Settings) -> list[str]:
     gone = []
     for key in SigningKey.query.filter_by(state="retiring").all():
         if key.retire_after is not None and key.retire_after <= now:
-            key.state = "retired"
+            key.state, key.private_pem = "retired", None
             gone.append(key.kid)
-            (_key_dir(settings) / f"{key.kid}.pem").unlink(missing_ok=True)
             _private_cache.pop(key.kid, None)
     if gone:
         db.session.commit()
@@ -120,7 +118,7 @@ def active_key(settings: Settings) -> ECKey:
     row = SigningKey.query.filter_by(state="active").order_by(SigningKey.id.desc()).first()
     if row is None:
         raise SigningKeyError("no active signing key: run 'hallmark keys rotate' or restart to create one")
-    return _load_private(settings, row.kid)
+    return _load_private(settings, row)
 
 
 def published_keys() -> list[SigningKey]:

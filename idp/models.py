@@ -165,12 +165,13 @@ class IssuedToken(db.Model):
 
 
 class SigningKey(db.Model):
-    """A token-signing key. The private half lives in the instance folder (0600)."""
+    """A token-signing key; the private half is an encrypted PKCS#8 PEM (``None`` once retired)."""
 
     __tablename__ = "signing_keys"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     public_jwk: Mapped[dict] = mapped_column(JSON, nullable=False)
+    private_pem: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     state: Mapped[str] = mapped_column(String(16), nullable=False)  # next | active | retiring | retired
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

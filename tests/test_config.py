@@ -41,26 +41,31 @@ def test_invalid_settings_are_refused_with_a_clear_message(env, message):
         Settings.from_env(env=env)
 
 
-def test_secrets_and_keys_are_generated_0600(tmp_path, database_url):
+def test_secrets_are_generated_0600_and_keys_stored_encrypted(tmp_path, database_url):
+    from idp.models import SigningKey
+
     app = create_app(make_settings(tmp_path, database_url=database_url), create_schema=True)
     instance = app.extensions["hallmark"].instance_path
-    secret = instance / "secret-key"
-    assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
-    pems = list((instance / "signing-keys").glob("*.pem"))
-    assert len(pems) == 2 and all(stat.S_IMODE(os.stat(p).st_mode) == 0o600 for p in pems)
-    assert b"ENCRYPTED" not in pems[0].read_bytes()
+    for name in ("secret-key", "key-passphrase"):
+        assert stat.S_IMODE(os.stat(instance / name).st_mode) == 0o600
+    with app.app_context():
+        pems = [k.private_pem for k in SigningKey.query.all()]
+    assert len(pems) == 2 and all(b"ENCRYPTED PRIVATE KEY" in pem for pem in pems)
     again = create_app(make_settings(tmp_path, database_url=database_url), create_schema=True)
     assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
 
 
-def test_passphrase_encrypts_keys_at_rest(tmp_path, database_url):
+def test_passphrase_protects_keys_at_rest(tmp_path, database_url):
     from idp import keys
 
-    app = create_app(make_settings(tmp_path, key_passphrase="correct horse", database_url=database_url), create_schema=True)
-    pem = next((app.extensions["hallmark"].instance_path / "signing-keys").glob("*.pem")).read_bytes()
-    assert b"ENCRYPTED PRIVATE KEY" in pem
+    app = create_app(make_settings(tmp_path, key_passphrase="correct horse", database_url=database_url),
+                     create_schema=True)
+    assert not (app.extensions["hallmark"].instance_path / "key-passphrase").exists()
+    with app.app_context():
+        assert keys.active_key(app.extensions["hallmark"]).kid
     keys._private_cache.clear()
-    wrong = create_app(make_settings(tmp_path, key_passphrase="wrong", database_url=database_url), create_schema=True)
+    wrong = create_app(make_settings(tmp_path, key_passphrase="wrong", database_url=database_url),
+                       create_schema=True)
     with wrong.app_context(), pytest.raises(keys.SigningKeyError, match="HALLMARK_KEY_PASSPHRASE"):
         keys.active_key(wrong.extensions["hallmark"])
 
