@@ -89,6 +89,8 @@ class Settings:
                 if not raw.isdigit() or int(raw) <= 0:
                     raise ConfigError(f"HALLMARK_{name} must be a positive number of seconds, got {raw!r}")
                 values[key] = int(raw)
+        if get("REDIS_URL") and not get("RATELIMIT_STORAGE"):
+            values["ratelimit_storage"] = get("REDIS_URL")
         fresh = get("FRESH_TOUCH_FOR_SIGNING")
         if fresh is not None:
             values["fresh_touch_for_signing"] = fresh.lower() not in ("0", "false", "no", "off")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-
 import click
 
 from .. import audit, invites
@@ -44,12 +42,13 @@ def command(host: str, port: int, workers: int | None, debug: bool) -> None:
         return
     from gunicorn.app.base import BaseApplication
 
+    from ..gunicorn_defaults import settings as gunicorn_settings
+
     class Server(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers or min(2 * multiprocessing.cpu_count() + 1, 8))
-            self.cfg.set("accesslog", None)
-            self.cfg.set("timeout", 30)
+            for key, value in gunicorn_settings(bind=f"{host}:{port}", workers=workers).items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
 
         def load(self):
             return app

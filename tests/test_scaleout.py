@@ -1,0 +1,240 @@
+"""Two gunicorn instances on one PostgreSQL: no per-process state, atomic writes across instances."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from helpers import CSRF_RE, pkce_pair
+from servers import free_port
+from softauthn import SoftAuthenticator
+
+ISSUER = "http://localhost:9000"          # the load balancer's URL; both instances are configured with it
+
+
+class Instance:
+    """``hallmark serve`` (gunicorn, 2 workers) on its own port and instance folder."""
+
+    def __init__(self, env: dict, folder):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**env, "HALLMARK_INSTANCE": str(folder)}
+        self.process = subprocess.Popen([sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port),
+                                         "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        env=self.env)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline and self.process.poll() is None, "instance did not start"
+            time.sleep(0.2)
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True,
+                                env=self.env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def pair(postgres, tmp_path_factory):
+    base = tmp_path_factory.mktemp("scaleout")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_")}
+    env.update(HALLMARK_DATABASE_URL=postgres.database(), HALLMARK_ISSUER=ISSUER,
+               HALLMARK_SECRET_KEY=secrets.token_urlsafe(48), HALLMARK_KEY_PASSPHRASE=secrets.token_urlsafe(24),
+               HALLMARK_RATELIMIT_LOGIN="1000 per minute", HALLMARK_RATELIMIT_TOKEN="1000 per minute")
+    subprocess.run([sys.executable, "-m", "idp.cli", "db", "upgrade"], check=True, capture_output=True,
+                   env={**env, "HALLMARK_INSTANCE": str(base / "a")})
+    a, b = Instance(env, base / "a"), Instance(env, base / "b")
+    a.cli("client", "add", "web", "--public", "--redirect-uri", "https://app.example/cb")
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+class Browser:
+    """A requests session posing as one browser; cookies work for both instances (same host)."""
+
+    def __init__(self):
+        self.http = requests.Session()
+
+    def csrf(self, instance) -> str:
+        return CSRF_RE.search(self.http.get(f"{instance.url}/login").text).group(1)
+
+    def post_json(self, instance, path, body):
+        return self.http.post(f"{instance.url}{path}", json=body, headers={"X-CSRFToken": self.csrf(instance)})
+
+    def login(self, options_on, verify_on, auth):
+        options = self.post_json(options_on, "/login/options", {}).json()
+        return self.post_json(verify_on, "/login/verify", {"credential": auth.get(options)})
+
+
+def enroll(browser, instance, username) -> SoftAuthenticator:
+    link = instance.cli("invite", "create").strip().splitlines()[-1]
+    token = link.rsplit("/", 1)[1]
+    auth = SoftAuthenticator(origin=ISSUER, rp_id="localhost")
+    options = browser.post_json(instance, f"/enroll/{token}/options", {"username": username}).json()
+    answer = browser.post_json(instance, f"/enroll/{token}/verify", {"credential": auth.create(options)})
+    assert answer.status_code == 200, answer.text
+    return auth
+
+
+def test_enroll_on_one_authorize_and_redeem_on_the_other(pair):
+    a, b = pair
+    browser = Browser()
+    auth = enroll(browser, a, "scaler")
+    verifier, challenge = pkce_pair()
+    url = (f"{b.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
+           f"&redirect_uri=http://localhost:5555/auth/callback&code_challenge={challenge}&code_challenge_method=S256")
+    assert 'id="login"' in browser.http.get(url).text                 # B asks for a fresh touch
+    assert browser.login(b, a, auth).status_code == 200                 # challenge from B, verified on A
+    final = browser.http.get(url, allow_redirects=False)                # B issues the code
+    assert final.status_code == 302, final.text
+    code = parse_qs(urlsplit(final.headers["Location"]).query)["code"][0]
+    token = requests.post(f"{a.url}/token", auth=("sigstore", ""), data={
+        "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+        "redirect_uri": "http://localhost:5555/auth/callback"})
+    assert token.status_code == 200, token.text
+    userinfo = requests.get(f"{b.url}/userinfo", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    assert userinfo.json()["sub"] == f"{ISSUER}/u/scaler"
+
+
+def test_session_from_one_instance_is_honoured_by_the_other(pair):
+    a, b = pair
+    browser = Browser()
+    enroll(browser, a, "sessioned")
+    verifier, challenge = pkce_pair()
+    response = browser.http.get(f"{b.url}/authorize?response_type=code&client_id=web&scope=openid&state=x"
+                                f"&redirect_uri=https://app.example/cb&code_challenge={challenge}"
+                                "&code_challenge_method=S256", allow_redirects=False)
+    assert response.status_code == 302 and "code=" in response.headers["Location"]
+    assert browser.http.get(f"{b.url}/account").status_code == 200
+
+
+def test_rotation_on_one_is_seen_by_the_other(pair):
+    a, b = pair
+    before = {k["kid"] for k in requests.get(f"{b.url}/.well-known/jwks.json").json()["keys"]}
+    out = a.cli("keys", "rotate")
+    new_active = re.search(r"now signing with (\S+);", out).group(1)
+    after = {k["kid"] for k in requests.get(f"{b.url}/.well-known/jwks.json").json()["keys"]}
+    assert new_active in before and after - before, (before, after)
+    browser = Browser()
+    auth = enroll(browser, b, "rotated")
+    verifier, challenge = pkce_pair()
+    url = (f"{b.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
+           f"&redirect_uri=http://localhost:5555/auth/callback&code_challenge={challenge}&code_challenge_method=S256")
+    browser.http.get(url)
+    browser.login(b, b, auth)
+    code = parse_qs(urlsplit(browser.http.get(url, allow_redirects=False).headers["Location"]).query)["code"][0]
+    token = requests.post(f"{b.url}/token", auth=("sigstore", ""), data={
+        "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+        "redirect_uri": "http://localhost:5555/auth/callback"}).json()["access_token"]
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    jwks_a = KeySet.import_key_set(requests.get(f"{a.url}/.well-known/jwks.json").json())
+    assert jwt.decode(token, jwks_a).header["kid"] == new_active
+
+
+def test_parallel_redemption_across_instances_has_one_winner(pair):
+    a, b = pair
+    browser = Browser()
+    auth = enroll(browser, a, "racer")
+    verifier, challenge = pkce_pair()
+    url = (f"{a.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
+           f"&redirect_uri=http://localhost:5555/auth/callback&code_challenge={challenge}&code_challenge_method=S256")
+    browser.http.get(url)
+    browser.login(a, a, auth)
+    code = parse_qs(urlsplit(browser.http.get(url, allow_redirects=False).headers["Location"]).query)["code"][0]
+    barrier = threading.Barrier(8)
+
+    def redeem(i):
+        barrier.wait()
+        return requests.post(f"{(a, b)[i % 2].url}/token", auth=("sigstore", ""), data={
+            "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+            "redirect_uri": "http://localhost:5555/auth/callback"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(redeem, range(8)))
+    assert statuses.count(200) == 1, statuses
+
+
+def test_parallel_logins_with_a_cloned_counter_have_one_winner(pair):
+    """Two assertions carrying the same counter (a cloned key) race on both instances: one wins."""
+    a, b = pair
+    owner = Browser()
+    auth = enroll(owner, a, "cloned")
+    auth.sign_count = 5
+    browsers = [Browser(), Browser()]
+    answers = []
+    for browser, instance in zip(browsers, (a, b)):
+        options = browser.post_json(instance, "/login/options", {}).json()
+        answers.append(auth.get(options, counter=6))
+    barrier = threading.Barrier(2)
+
+    def verify(i):
+        barrier.wait()
+        return browsers[i].post_json((a, b)[i], "/login/verify", {"credential": answers[i]}).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(verify, range(2)))
+    assert statuses == [200, 400], statuses
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    import shutil
+
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is not installed: run 'make test' (it installs Debian's redis-server)")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    import redis
+
+    while True:
+        try:
+            redis.Redis(port=port).ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_rate_limits_are_shared_through_redis(postgres, redis_url, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_")}
+    env.update(HALLMARK_DATABASE_URL=postgres.database(), HALLMARK_ISSUER=ISSUER, HALLMARK_REDIS_URL=redis_url,
+               HALLMARK_SECRET_KEY=secrets.token_urlsafe(48), HALLMARK_KEY_PASSPHRASE="p" * 24,
+               HALLMARK_RATELIMIT_TOKEN="4 per minute")
+    subprocess.run([sys.executable, "-m", "idp.cli", "db", "upgrade"], check=True, capture_output=True,
+                   env={**env, "HALLMARK_INSTANCE": str(tmp_path / "a")})
+    a, b = Instance(env, tmp_path / "a"), Instance(env, tmp_path / "b")
+    try:
+        statuses = [requests.post(f"{(a, b)[i % 2].url}/token", data={"grant_type": "x"}).status_code
+                    for i in range(6)]
+    finally:
+        a.stop()
+        b.stop()
+    assert statuses[:4] == [400] * 4 and statuses[4:] == [429, 429], statuses
