@@ -15,10 +15,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(*, admin: bool, lifetime: int) -> str:
-    """Create an invitation; returns the secret token for the link."""
+def create(*, admin: bool, lifetime: int, recover_user_id: int | None = None) -> str:
+    """Create an invitation (to enroll, or to recover the account ``recover_user_id``); returns its token."""
     token = secrets.token_urlsafe(32)
-    db.session.add(Invite(token_hash=token_hash(token), is_admin=admin,
+    db.session.add(Invite(token_hash=token_hash(token), is_admin=admin, recover_user_id=recover_user_id,
                           expires_at=clock.now() + timedelta(seconds=lifetime)))
     db.session.commit()
     return token

@@ -83,3 +83,26 @@ def test_serve_prints_the_first_admin_link_and_serves(tmp_path):
         server.terminate()
         output = server.communicate(timeout=20)[0]
     assert f"http://localhost:{port}/enroll/" in output
+
+
+def test_recovery_link_is_audited_for_the_user(tmp_path):
+    import sqlite3
+
+    missing = run(tmp_path, "invite", "create", "--recover", "nobody")
+    assert missing.returncode == 1 and "no active account named 'nobody'" in missing.stderr
+    from idp import create_app
+    from idp.config import Settings
+    from idp.models import User
+    from idp.extensions import db
+
+    app = create_app(Settings.from_env(env={"HALLMARK_INSTANCE": str(tmp_path / "instance"),
+                                            "HALLMARK_ISSUER": "http://localhost:8080"}))
+    with app.app_context():
+        db.session.add(User(username="lost", webauthn_user_id=b"h" * 32))
+        db.session.commit()
+    result = run(tmp_path, "invite", "create", "--recover", "lost")
+    assert result.returncode == 0 and result.stdout.strip().splitlines()[-1].startswith("http://localhost:8080/enroll/")
+    rows = sqlite3.connect(tmp_path / "instance" / "hallmark.db").execute(
+        "SELECT event, security FROM audit_events JOIN users ON users.id = audit_events.user_id "
+        "WHERE users.username = 'lost'").fetchall()
+    assert rows == [("account.recovery_link_created", 1)]

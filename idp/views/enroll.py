@@ -7,7 +7,7 @@ import secrets
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, invites
+from .. import audit, clock, invites
 from ..ceremonies import CeremonyError, begin_registration, finish_registration, key_name, new_credential
 from ..extensions import db, limiter
 from ..identity import USERNAME_RE
@@ -28,14 +28,21 @@ def page(token: str):
         return render_template("error.html", status=404,
                                message="This enrollment link is invalid, expired or already used. "
                                        "Ask your administrator for a new one."), 404
-    return render_template("enroll.html", token=token, admin=invite.is_admin)
+    recovering = db.session.get(User, invite.recover_user_id) if invite.recover_user_id else None
+    return render_template("enroll.html", token=token, admin=invite.is_admin, recovering=recovering)
 
 
 @bp.post("/enroll/<token>/options")
 @limiter.limit(_limit)
 def options(token: str):
-    if invites.find_usable(token) is None:
+    invite = invites.find_usable(token)
+    if invite is None:
         return jsonify(error="invalid_invite", error_description="This enrollment link is no longer valid."), 404
+    if invite.recover_user_id is not None:
+        user = db.session.get(User, invite.recover_user_id)
+        return Response(begin_registration("enroll", username=user.username, user_handle=user.webauthn_user_id,
+                                           exclude=[], invite=invites.token_hash(token)),
+                        mimetype="application/json")
     body = request.get_json(silent=True) or {}
     username = str(body.get("username") or "")
     if not USERNAME_RE.fullmatch(username):
@@ -62,6 +69,8 @@ def verify(token: str):
     invite = invites.claim(token)
     if invite is None:
         return jsonify(error="invalid_invite", error_description="This enrollment link is no longer valid."), 404
+    if invite.recover_user_id is not None:
+        return _recover(invite, registered)
     user = User(username=username, webauthn_user_id=bytes.fromhex(challenge.data["user_handle"]),
                 is_admin=invite.is_admin)
     db.session.add(user)
@@ -74,5 +83,19 @@ def verify(token: str):
         db.session.rollback()
         return jsonify(error="username_taken", error_description=f"The username '{username}' is taken."), 409
     audit.record("user.enrolled", user=user, admin=user.is_admin)
+    log_in(user)
+    return jsonify(ok=True, redirect="/account")
+
+
+def _recover(invite, registered):
+    """Add the new key to the account the recovery link names, and revoke every key it had."""
+    user = db.session.get(User, invite.recover_user_id)
+    revoked = [c.name for c in user.active_credentials]
+    for cred in user.active_credentials:
+        cred.revoked_at = clock.now()
+    cred = new_credential(user, registered, key_name())
+    invite.used_by = user.id
+    db.session.commit()
+    audit.record("account.recovered", user=user, security=True, credential=cred.name, revoked=revoked)
     log_in(user)
     return jsonify(ok=True, redirect="/account")
