@@ -13,6 +13,7 @@ COMMANDS = {
     "dev": "dev", "serve": "serve", "devstack": "devstack", "sign": "sign", "verify": "verify",
     "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "clients",
     "fulcio-config": "fulcio", "tuf": "tuf", "trust": "trust",
+    "backup": "backup:backup_command", "restore": "backup:restore_command",
 }
 
 
@@ -27,7 +28,8 @@ class LazyGroup(click.Group):
         module = COMMANDS.get(name)
         if module is None:
             return None
-        return importlib.import_module(f"{__name__}.{module}").command
+        module, _, attribute = module.partition(":")
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute or "command")
 
     def invoke(self, ctx):
         try:

@@ -7,23 +7,24 @@ from contextlib import contextmanager
 from flask import Flask
 
 
-def upgrade_database(app: Flask) -> None:
-    """Apply every Alembic migration (idempotent), then first-run preparation."""
+def upgrade_database(app: Flask, first_run: bool = True) -> None:
+    """Apply every Alembic migration (idempotent), then (unless told not to) first-run preparation."""
     from flask_migrate import upgrade
 
     from .. import prepare
 
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
-    prepare(app)
+    if first_run:
+        prepare(app)
 
 
 @contextmanager
-def app_context():
-    """An application context on a migrated database."""
+def app_context(first_run: bool = True):
+    """An application context on a migrated database (``first_run=False``: no keys or clients created)."""
     from .. import create_app
 
     app = create_app()
-    upgrade_database(app)
+    upgrade_database(app, first_run)
     with app.app_context():
         yield app

@@ -1,0 +1,164 @@
+"""Backups: a consistent snapshot of every table plus the instance secrets, optionally encrypted.
+
+The document is JSON (portable between SQLite and PostgreSQL). With a passphrase it is sealed
+with AES-256-GCM under a scrypt-derived key (both from ``cryptography``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from sqlalchemy import DateTime, Integer, LargeBinary, func, select, text
+
+from . import clock
+from .extensions import db
+
+FORMAT = "hallmark-backup"
+SECRET_FILES = ("secret-key", "key-passphrase")
+SEALED = b"HALLMARK-BACKUP-SEALED-1\n"
+
+
+class BackupError(ValueError):
+    """The backup cannot be written or restored; the message says why."""
+
+
+def _base(column_type):
+    """The underlying type of a TypeDecorator (e.g. ``UTCDateTime`` → ``DateTime``)."""
+    return getattr(column_type, "impl", column_type)
+
+
+def _encode(value, column_type):
+    column_type = _base(column_type)
+    if value is None:
+        return None
+    if isinstance(column_type, LargeBinary):
+        return base64.b64encode(value).decode()
+    if isinstance(column_type, DateTime):
+        return value.isoformat()
+    return value
+
+
+def _decode(value, column_type):
+    column_type = _base(column_type)
+    if value is None:
+        return None
+    if isinstance(column_type, LargeBinary):
+        return base64.b64decode(value)
+    if isinstance(column_type, DateTime):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _revision(connection) -> str | None:
+    try:
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception:  # no alembic table: a schema made by create_all (tests)
+        return None
+
+
+def snapshot(instance_path: Path) -> dict:
+    """Every table, read in one transaction, plus the instance's generated secrets."""
+    tables = {}
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            revision = _revision(connection)
+            for table in db.metadata.sorted_tables:
+                rows = connection.execute(select(table)).mappings().all()
+                tables[table.name] = [{c.name: _encode(row[c.name], c.type) for c in table.columns} for row in rows]
+    found = {name: (instance_path / name).read_text() for name in SECRET_FILES if (instance_path / name).exists()}
+    return {"format": FORMAT, "version": 1, "schema_revision": revision,
+            "created_at": clock.now().isoformat(), "tables": tables, "secrets": found}
+
+
+def _kdf(salt: bytes) -> Scrypt:
+    return Scrypt(salt=salt, length=32, n=2 ** 15, r=8, p=1)
+
+
+def seal(document: dict, passphrase: str | None) -> bytes:
+    """JSON, sealed with ``passphrase`` when one is given."""
+    data = json.dumps(document).encode()
+    if not passphrase:
+        return data
+    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    key = _kdf(salt).derive(passphrase.encode())
+    return SEALED + base64.b64encode(salt + nonce + AESGCM(key).encrypt(nonce, data, SEALED)) + b"\n"
+
+
+def unseal(blob: bytes, passphrase: str | None) -> dict:
+    """Inverse of :func:`seal`."""
+    if blob.startswith(SEALED):
+        if not passphrase:
+            raise BackupError("this backup is encrypted: set HALLMARK_KEY_PASSPHRASE to the passphrase used for it")
+        raw = base64.b64decode(blob[len(SEALED):])
+        salt, nonce, sealed = raw[:16], raw[16:28], raw[28:]
+        try:
+            data = AESGCM(_kdf(salt).derive(passphrase.encode())).decrypt(nonce, sealed, SEALED)
+        except InvalidTag as exc:
+            raise BackupError("wrong passphrase, or the backup was altered") from exc
+    else:
+        data = blob
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        raise BackupError("not a Hallmark backup (not JSON)") from exc
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise BackupError("not a Hallmark backup")
+    return document
+
+
+def write(path: Path, blob: bytes) -> None:
+    """Write the backup 0600 (it holds key material), replacing nothing."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise BackupError(f"{path} already exists; choose a new file name") from exc
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(blob)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def restore(document: dict, instance_path: Path) -> dict[str, int]:
+    """Load ``document`` into an empty, migrated database and the instance folder. Returns row counts."""
+    with db.engine.connect() as connection:
+        revision = _revision(connection)
+    if document.get("schema_revision") and revision and document["schema_revision"] != revision:
+        raise BackupError(f"the backup has schema {document['schema_revision']}, this database {revision}: "
+                          "restore with the Hallmark version that made the backup, then upgrade")
+    for table in db.metadata.sorted_tables:
+        if db.session.execute(select(func.count()).select_from(table)).scalar():
+            raise BackupError(f"the database is not empty (table {table.name} has rows): restore into a fresh instance")
+    for name, value in document.get("secrets", {}).items():
+        if name not in SECRET_FILES:
+            continue
+        path = instance_path / name
+        if path.exists() and path.read_text() != value:
+            path.unlink()
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(value)
+    counts = {}
+    for table in db.metadata.sorted_tables:
+        rows = document["tables"].get(table.name, [])
+        if rows:
+            db.session.execute(table.insert(), [{c.name: _decode(row.get(c.name), c.type) for c in table.columns}
+                                                for row in rows])
+        counts[table.name] = len(rows)
+    if db.engine.dialect.name == "postgresql":
+        for table in db.metadata.sorted_tables:
+            if "id" in table.columns and isinstance(table.columns["id"].type, Integer):
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+    db.session.commit()
+    return counts
