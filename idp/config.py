@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-IDENTITY_MODES = ("uri", "username")
+IDENTITY_MODES = ("uri", "username", "email")
 LOOPBACK_NAMES = {"localhost"}
 
 
@@ -47,6 +47,13 @@ class Settings:
     device_poll_interval: int = 5
     key_passphrase: str | None = None
     fresh_touch_for_signing: bool = True
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = False
+    email_link_lifetime: int = 3600
     ratelimit_storage: str = "memory://"
     ratelimit_login: str = "30 per minute"
     ratelimit_token: str = "60 per minute"
@@ -77,6 +84,9 @@ class Settings:
             ("ratelimit_storage", "RATELIMIT_STORAGE"),
             ("ratelimit_login", "RATELIMIT_LOGIN"),
             ("ratelimit_token", "RATELIMIT_TOKEN"),
+            ("smtp_host", "SMTP_HOST"),
+            ("smtp_user", "SMTP_USER"),
+            ("smtp_from", "SMTP_FROM"),
         ]:
             if get(name) is not None:
                 values[key] = get(name)
@@ -89,6 +99,17 @@ class Settings:
                 if not raw.isdigit() or int(raw) <= 0:
                     raise ConfigError(f"HALLMARK_{name} must be a positive number of seconds, got {raw!r}")
                 values[key] = int(raw)
+        if get("SMTP_PORT"):
+            if not get("SMTP_PORT").isdigit():
+                raise ConfigError(f"HALLMARK_SMTP_PORT must be a port number, got {get('SMTP_PORT')!r}")
+            values["smtp_port"] = int(get("SMTP_PORT"))
+        if get("SMTP_PASSWORD_FILE"):
+            try:
+                values["smtp_password"] = Path(get("SMTP_PASSWORD_FILE")).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read HALLMARK_SMTP_PASSWORD_FILE: {exc.strerror}") from exc
+        if get("SMTP_STARTTLS"):
+            values["smtp_starttls"] = get("SMTP_STARTTLS").lower() in ("1", "true", "yes", "on")
         if get("REDIS_URL") and not get("RATELIMIT_STORAGE"):
             values["ratelimit_storage"] = get("REDIS_URL")
         fresh = get("FRESH_TOUCH_FOR_SIGNING")
@@ -121,8 +142,12 @@ class Settings:
             raise ConfigError(f"HALLMARK_RP_ID {rp_id!r} must equal or be a parent domain of the origin host {origin_host!r}")
         if self.identity_mode == "uri":
             subject_domain = self.subject_domain or f"{parts.scheme}://{parts.netloc}"
-        else:
+        elif self.identity_mode == "username":
             subject_domain = self.subject_domain or parts.hostname
+        else:
+            subject_domain = ""
+            if not self.smtp_host:
+                raise ConfigError("HALLMARK_IDENTITY=email needs HALLMARK_SMTP_HOST to send verification links")
         instance = Path(self.instance_path).resolve()
         database_url = self.database_url or f"sqlite:///{instance / 'hallmark.db'}"
         if self.token_lifetime > 3600:

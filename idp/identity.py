@@ -18,7 +18,7 @@ class IdentityConfigError(ValueError):
 
 
 def subject_for(user: User, settings: Settings) -> str:
-    """The immutable ``sub`` of a user: ``<SubjectDomain>/u/<name>`` (uri) or the name (username)."""
+    """The immutable ``sub`` of a user: ``<SubjectDomain>/u/<name>`` (uri), else the name."""
     if settings.identity_mode == "uri":
         return f"{settings.subject_domain}/u/{user.username}"
     return user.username
@@ -35,8 +35,18 @@ def username_from_subject(sub: str, settings: Settings) -> str | None:
 
 
 def identity_claims(user: User, settings: Settings) -> dict:
-    """The identity claims a token needs: just ``sub`` (no email, no name: privacy by default)."""
-    return {"sub": subject_for(user, settings)}
+    """The claims a token needs: ``sub``, and in email mode a *proven* email (no name: privacy by default)."""
+    claims = {"sub": subject_for(user, settings)}
+    if settings.identity_mode == "email" and user.email and user.email_verified_at is not None:
+        claims.update(email=user.email, email_verified=True)
+    return claims
+
+
+def signing_identity_missing(user: User, settings: Settings) -> str | None:
+    """Why ``user`` cannot get a signing token yet (email mode without a proven address), if so."""
+    if settings.identity_mode == "email" and (not user.email or user.email_verified_at is None):
+        return "Your account has no verified email address yet: add one on your account page, then sign again."
+    return None
 
 
 def _labels_match(subject_host: str, issuer_host: str) -> None:
@@ -53,6 +63,8 @@ def _labels_match(subject_host: str, issuer_host: str) -> None:
 def validate_subject_domain(settings: Settings) -> None:
     """Apply Fulcio's SubjectDomain rules for the configured identity mode."""
     domain, issuer = settings.subject_domain, urlsplit(settings.issuer)
+    if settings.identity_mode == "email":
+        return
     if settings.identity_mode == "uri":
         parts = urlsplit(domain)
         if not parts.scheme or not parts.hostname:
@@ -71,6 +83,7 @@ def validate_subject_domain(settings: Settings) -> None:
 def fulcio_config(settings: Settings) -> str:
     """The Fulcio ``OIDCIssuers`` JSON for this deployment."""
     validate_subject_domain(settings)
-    entry = {"IssuerURL": settings.issuer, "ClientID": "sigstore",
-             "Type": settings.identity_mode, "SubjectDomain": settings.subject_domain}
+    entry = {"IssuerURL": settings.issuer, "ClientID": "sigstore", "Type": settings.identity_mode}
+    if settings.identity_mode != "email":
+        entry["SubjectDomain"] = settings.subject_domain
     return json.dumps({"OIDCIssuers": {settings.issuer: entry}}, indent=2)

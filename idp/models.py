@@ -41,6 +41,8 @@ class User(db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     credentials: Mapped[list["Credential"]] = relationship(back_populates="user", order_by="Credential.id")
 
     def get_user_id(self) -> int:
@@ -233,3 +235,16 @@ class DeviceCode(db.Model):
 
     def is_expired(self) -> bool:
         return self.expires_at <= utcnow()
+
+
+class EmailVerification(db.Model):
+    """A single-use link proving control of an email address (only the token's hash is stored)."""
+
+    __tablename__ = "email_verifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

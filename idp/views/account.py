@@ -33,7 +33,8 @@ def page():
     user = current_user()
     return render_template("account.html", user=user, credentials=user.active_credentials,
                            subject=subject_for(user, current_app.extensions["hallmark"]),
-                           events=audit.events_for(user), authenticator_name=authenticator_name)
+                           events=audit.events_for(user), authenticator_name=authenticator_name,
+                           email_mode=current_app.extensions["hallmark"].identity_mode == "email")
 
 
 @bp.post("/account/keys/options")

@@ -8,7 +8,9 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from .. import audit, clock
 from ..ceremonies import CeremonyError, finish_assertion
+from ..clients import SIGSTORE_CLIENT_ID
 from ..extensions import csrf, db, limiter
+from ..identity import signing_identity_missing
 from ..models import Client, DeviceCode
 from ..sessions import log_in
 
@@ -71,6 +73,9 @@ def approve():
         user, cred = finish_assertion("login")
     except CeremonyError as exc:
         return jsonify(error="login_failed", error_description=str(exc)), exc.status
+    missing = signing_identity_missing(user, current_app.extensions["hallmark"])
+    if missing and row.client_id == SIGSTORE_CLIENT_ID:
+        return jsonify(error="access_denied", error_description=missing), 400
     approved = (DeviceCode.query.filter_by(id=row.id, status="pending")
                 .update({"status": "approved", "user_id": user.id, "credential_id": cred.id,
                          "approved_at": clock.now()}, synchronize_session=False))

@@ -10,9 +10,10 @@ from authlib.oidc.core.errors import LoginRequiredError
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, session
 
 from .. import clock, tokens
-from ..clients import OOB_REDIRECT_URI
+from ..clients import OOB_REDIRECT_URI, SIGSTORE_CLIENT_ID
 from ..errors import error_response
 from ..extensions import csrf, db, limiter
+from ..identity import signing_identity_missing
 from ..models import Client, LoginGrant, User
 from ..sessions import current_user
 
@@ -93,6 +94,9 @@ def authorize():
         g.auth_time = int(login_grant.created_at.timestamp())
     else:
         g.auth_time = session.get("auth_time")
+    missing = signing_identity_missing(user, _settings()) if client.client_id == SIGSTORE_CLIENT_ID else None
+    if missing:
+        return error_response(400, missing, "access_denied")
     g.authorizing_credential_id = credential_id
     response = _server().create_authorization_response(grant=grant, grant_user=user)
     location = response.headers.get("Location", "")

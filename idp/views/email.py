@@ -1,0 +1,91 @@
+"""Email identity mode: add an address, prove it through a single-use link sent by SMTP."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from .. import audit, clock, mail
+from ..extensions import db, limiter
+from ..models import EmailVerification, User
+from ..sessions import current_user, login_required
+
+bp = Blueprint("email", __name__)
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
+
+
+def _settings():
+    return current_app.extensions["hallmark"]
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _pending(token: str) -> EmailVerification | None:
+    row = EmailVerification.query.filter_by(token_hash=_hash(token)).first()
+    if row is None or row.used_at is not None or row.expires_at <= clock.now():
+        return None
+    return row
+
+
+@bp.post("/account/email")
+@login_required
+@limiter.limit("5 per hour", key_func=lambda: f"email:{current_user().id}")
+def add():
+    settings = _settings()
+    if settings.identity_mode != "email":
+        abort(404)
+    user = current_user()
+    address = request.form.get("email", "").strip()
+    if not EMAIL_RE.fullmatch(address) or len(address) > 254:
+        flash("That does not look like an email address.")
+        return redirect(url_for("account.page"))
+    token = secrets.token_urlsafe(32)
+    db.session.add(EmailVerification(token_hash=_hash(token), user_id=user.id, email=address,
+                                     expires_at=clock.now() + timedelta(seconds=settings.email_link_lifetime)))
+    db.session.commit()
+    link = f"{settings.issuer}/account/email/verify/{token}"
+    try:
+        mail.send(settings, address, "Confirm your email address for Hallmark",
+                  f"Someone (hopefully you, {user.username}) asked Hallmark to use this address as a signing "
+                  f"identity.\n\nConfirm it within {settings.email_link_lifetime // 60} minutes:\n{link}\n\n"
+                  "If it was not you, ignore this message.")
+    except mail.MailError as exc:
+        db.session.rollback()
+        flash(f"Could not send the confirmation: {exc}. Try again later.")
+        return redirect(url_for("account.page"))
+    audit.record("email.verification_sent", user=user, email=address)
+    flash(f"We sent a confirmation link to {address}.")
+    return redirect(url_for("account.page"))
+
+
+@bp.get("/account/email/verify/<token>")
+def confirm_page(token: str):
+    row = _pending(token)
+    if row is None:
+        return render_template("error.html", status=404, message="This confirmation link is invalid, expired or "
+                                                                 "already used."), 404
+    return render_template("email_confirm.html", token=token, email=row.email)
+
+
+@bp.post("/account/email/verify/<token>")
+def confirm(token: str):
+    row = _pending(token)
+    now = clock.now()
+    used = (EmailVerification.query.filter_by(token_hash=_hash(token), used_at=None)
+            .update({"used_at": now}, synchronize_session=False)) if row else 0
+    if used != 1:
+        db.session.rollback()
+        return render_template("error.html", status=404, message="This confirmation link is invalid, expired or "
+                                                                 "already used."), 404
+    user = db.session.get(User, row.user_id)
+    user.email, user.email_verified_at = row.email, now
+    db.session.commit()
+    audit.record("email.verified", user=user, email=row.email)
+    flash(f"{row.email} is confirmed: your signing identity is now this address.")
+    return redirect(url_for("account.page"))

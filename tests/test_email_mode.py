@@ -1,0 +1,129 @@
+"""Email identity mode: an address proven through a single-use link sent by a real local SMTP server."""
+
+from __future__ import annotations
+
+import email
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from helpers import (authorize_params, authorize_url, csrf_token, enroll, login, make_settings, pkce_pair,
+                     sigstore_token)
+from idp import clock, create_app
+from idp.config import ConfigError, Settings
+from idp.identity import fulcio_config
+from servers import free_port
+
+LINK_RE = re.compile(r"http://localhost/account/email/verify/[A-Za-z0-9_-]+")
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+        return "250 OK"
+
+    def link_for(self, address: str) -> str:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            for recipients, body in self.messages:
+                if address in recipients:
+                    text = email.message_from_string(body).get_payload(decode=True).decode()
+                    return LINK_RE.search(text).group(0)
+            time.sleep(0.05)
+        raise AssertionError(f"no mail to {address}")
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def email_app(tmp_path, database_url, smtp):
+    _, port = smtp
+    app = create_app(make_settings(tmp_path, identity_mode="email", smtp_host="127.0.0.1", smtp_port=port,
+                                   database_url=database_url), create_schema=True)
+    return app
+
+
+def claims(client, body) -> dict:
+    jwks = KeySet.import_key_set(client.get("/.well-known/jwks.json").get_json())
+    return jwt.decode(body["access_token"], jwks).claims
+
+
+def add_email(client, address):
+    return client.post("/account/email", data={"email": address, "csrf_token": csrf_token(client)})
+
+
+def confirm(client, link):
+    path = link.removeprefix("http://localhost")
+    assert client.get(path).status_code == 200
+    return client.post(path, data={"csrf_token": csrf_token(client)})
+
+
+def test_tokens_carry_the_email_only_once_proven(email_app, smtp):
+    inbox, _ = smtp
+    client = email_app.test_client()
+    auth = enroll(client, email_app, "mailer")
+    url = authorize_url(authorize_params(code_challenge=pkce_pair()[1], code_challenge_method="S256"))
+    client.get(url)
+    login(client, auth)
+    refused = client.get(url)                                          # no proven address: no signing token
+    assert refused.status_code == 400 and "no verified email address" in refused.get_data(as_text=True)
+    assert add_email(client, "mailer@example.org").status_code == 302
+    link = inbox.link_for("mailer@example.org")
+    assert confirm(client, link).status_code == 302
+    response, _ = sigstore_token(client, auth)
+    assert response.status_code == 200
+    token_claims = claims(client, response.get_json())
+    assert token_claims["email"] == "mailer@example.org" and token_claims["email_verified"] is True
+    reuse = client.post(link.removeprefix("http://localhost"), data={"csrf_token": csrf_token(client)})
+    assert reuse.status_code == 404
+
+
+def test_links_expire(email_app, smtp, monkeypatch):
+    inbox, _ = smtp
+    client = email_app.test_client()
+    enroll(client, email_app, "slowpoke")
+    add_email(client, "slow@example.org")
+    link = inbox.link_for("slow@example.org")
+    later = clock.now() + timedelta(hours=1, seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert client.get(link.removeprefix("http://localhost")).status_code == 404
+
+
+def test_unreachable_mail_server_is_explained(tmp_path, database_url):
+    app = create_app(make_settings(tmp_path, identity_mode="email", smtp_host="127.0.0.1", smtp_port=free_port(),
+                                   database_url=database_url), create_schema=True)
+    client = app.test_client()
+    enroll(client, app, "nomail")
+    add_email(client, "nomail@example.org")
+    assert "Could not send the confirmation" in client.get("/account").get_data(as_text=True)
+
+
+def test_bad_addresses_are_refused(email_app):
+    client = email_app.test_client()
+    enroll(client, email_app, "typo")
+    add_email(client, "not an address")
+    assert "does not look like an email address" in client.get("/account").get_data(as_text=True)
+
+
+def test_fulcio_config_is_type_email_and_smtp_is_required():
+    settings = Settings.from_env(env={"HALLMARK_ISSUER": "https://id.example.org", "HALLMARK_IDENTITY": "email",
+                                      "HALLMARK_SMTP_HOST": "mail.example.org"})
+    entry = __import__("json").loads(fulcio_config(settings))["OIDCIssuers"]["https://id.example.org"]
+    assert entry == {"IssuerURL": "https://id.example.org", "ClientID": "sigstore", "Type": "email"}
+    with pytest.raises(ConfigError, match="SMTP_HOST"):
+        Settings.from_env(env={"HALLMARK_IDENTITY": "email"})
