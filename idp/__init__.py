@@ -12,7 +12,7 @@ from .config import ConfigError, Settings
 if TYPE_CHECKING:
     from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("HALLMARK_HOME") or Path(__file__).resolve().parent.parent)  # templates/, migrations/
 MAX_BODY = 64 * 1024
 
 

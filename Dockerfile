@@ -1,0 +1,22 @@
+# Hallmark identity provider: multi-stage, non-root, gunicorn, health check, no build tools at run time.
+FROM python:3.11-slim-bookworm AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY idp ./idp
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    HALLMARK_HOME=/app HALLMARK_INSTANCE=/var/lib/hallmark HALLMARK_BIND=0.0.0.0:8080
+RUN useradd --system --uid 10001 --home-dir /var/lib/hallmark --create-home hallmark
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir --no-compile /wheels/*.whl && rm -rf /wheels
+WORKDIR /app
+COPY templates ./templates
+COPY migrations ./migrations
+COPY gunicorn.conf.py ./
+USER hallmark
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
+  CMD ["python", "-c", "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status != 200)"]
+CMD ["sh", "-c", "hallmark db upgrade && exec gunicorn -c /app/gunicorn.conf.py 'idp:create_app()'"]
