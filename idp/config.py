@@ -54,6 +54,9 @@ class Settings:
     smtp_from: str = ""
     smtp_starttls: bool = False
     email_link_lifetime: int = 3600
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin: str = ""
     ratelimit_storage: str = "memory://"
     ratelimit_login: str = "30 per minute"
     ratelimit_token: str = "60 per minute"
@@ -110,6 +113,15 @@ class Settings:
                 raise ConfigError(f"cannot read HALLMARK_SMTP_PASSWORD_FILE: {exc.strerror}") from exc
         if get("SMTP_STARTTLS"):
             values["smtp_starttls"] = get("SMTP_STARTTLS").lower() in ("1", "true", "yes", "on")
+        if get("PKCS11_MODULE"):
+            values["pkcs11_module"] = get("PKCS11_MODULE")
+            values["pkcs11_token_label"] = get("PKCS11_TOKEN_LABEL", "hallmark")
+            if not get("PKCS11_PIN_FILE"):
+                raise ConfigError("HALLMARK_PKCS11_MODULE needs HALLMARK_PKCS11_PIN_FILE (a file holding the user PIN)")
+            try:
+                values["pkcs11_pin"] = Path(get("PKCS11_PIN_FILE")).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read HALLMARK_PKCS11_PIN_FILE: {exc.strerror}") from exc
         if get("REDIS_URL") and not get("RATELIMIT_STORAGE"):
             values["ratelimit_storage"] = get("REDIS_URL")
         fresh = get("FRESH_TOUCH_FOR_SIGNING")

@@ -52,6 +52,14 @@ def _encrypted_pem(settings: Settings, key: ec.EllipticCurvePrivateKey) -> bytes
 def _load_private(settings: Settings, row: SigningKey) -> ECKey:
     if row.kid in _private_cache:
         return _private_cache[row.kid]
+    if row.custody == "pkcs11":
+        from . import hsm
+
+        public = ECKey.import_key(row.public_jwk).public_key
+        token_key = hsm.TokenPrivateKey(hsm.store_for(settings), row.kid, public)
+        key = hsm.TokenECKey.for_token(token_key, {"kid": row.kid, "alg": ALG, "use": "sig"})
+        _private_cache[row.kid] = key
+        return key
     if not row.private_pem:
         raise SigningKeyError(f"signing key {row.kid} has no private key stored (retired)")
     try:
@@ -67,12 +75,18 @@ def _load_private(settings: Settings, row: SigningKey) -> ECKey:
 
 
 def _new_key(settings: Settings, state: str) -> SigningKey:
-    private = ec.generate_private_key(ec.SECP256R1())
+    """A new key: inside the PKCS#11 token when one is configured, else encrypted in the database."""
     kid = secrets.token_urlsafe(12)
-    public = ECKey.import_key(private.public_key(), {"kid": kid, "alg": ALG, "use": "sig"})
-    row = SigningKey(kid=kid, public_jwk=public.as_dict(private=False), state=state,
-                     private_pem=_encrypted_pem(settings, private),
-                     activated_at=clock.now() if state == "active" else None)
+    if settings.pkcs11_module:
+        from . import hsm
+
+        public_key, private_pem, custody = hsm.store_for(settings).generate(kid), None, "pkcs11"
+    else:
+        private = ec.generate_private_key(ec.SECP256R1())
+        public_key, private_pem, custody = private.public_key(), _encrypted_pem(settings, private), "database"
+    public = ECKey.import_key(public_key, {"kid": kid, "alg": ALG, "use": "sig"})
+    row = SigningKey(kid=kid, public_jwk=public.as_dict(private=False), state=state, private_pem=private_pem,
+                     custody=custody, activated_at=clock.now() if state == "active" else None)
     db.session.add(row)
     return row
 
@@ -106,6 +120,10 @@ def expire_retired(settings: Settings) -> list[str]:
     for key in SigningKey.query.filter_by(state="retiring").all():
         if key.retire_after is not None and key.retire_after <= now:
             key.state, key.private_pem = "retired", None
+            if key.custody == "pkcs11" and settings.pkcs11_module:
+                from . import hsm
+
+                hsm.store_for(settings).destroy(key.kid)
             gone.append(key.kid)
             _private_cache.pop(key.kid, None)
     if gone:

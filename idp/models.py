@@ -175,6 +175,7 @@ class SigningKey(db.Model):
     kid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     public_jwk: Mapped[dict] = mapped_column(JSON, nullable=False)
     private_pem: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    custody: Mapped[str] = mapped_column(String(16), nullable=False, default="database", server_default="database")
     state: Mapped[str] = mapped_column(String(16), nullable=False)  # next | active | retiring | retired
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
