@@ -62,4 +62,5 @@ class PostgresServer:
         try:
             self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if not os.environ.get("HALLMARK_TEST_KEEP_PG"):
+                shutil.rmtree(self.folder, ignore_errors=True)

@@ -30,7 +30,7 @@ class Instance:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**env, "HALLMARK_INSTANCE": str(folder)}
         self.process = subprocess.Popen([sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port),
-                                         "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         "--workers", "2"], stdout=subprocess.DEVNULL, stderr=open(folder.parent / f"{folder.name}.log", "w"),
                                         env=self.env)
         deadline = time.monotonic() + 30
         while True:

@@ -37,6 +37,10 @@ def command(host: str, port: int, workers: int | None, debug: bool) -> None:
     if link:
         click.echo("No administrator yet. Enroll the first one with this one-time link (24 hours):")
         click.echo(link)
+    from ..extensions import db
+
+    with app.app_context():
+        db.engine.dispose()  # no pooled connection may be shared by the forked workers
     if debug:
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
