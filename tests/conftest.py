@@ -27,8 +27,16 @@ def postgres():
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
+def database_url(request) -> str:
     """Every test that touches the database runs on the embedded SQLite and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return ""
+    return request.getfixturevalue("postgres").database()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request) -> str:
+    """The same, for servers started once per module."""
     if request.param == "sqlite":
         return ""
     return request.getfixturevalue("postgres").database()

@@ -13,8 +13,8 @@ from servers import Devstack, LiveServer, TestIssuer
 
 
 @pytest.fixture(scope="module")
-def hallmark(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("idp"), device_poll_interval=1)
+def hallmark(tmp_path_factory, module_database_url):
+    server = LiveServer(tmp_path_factory.mktemp("idp"), device_poll_interval=1, database_url=module_database_url)
     yield server
     server.stop()
 

@@ -8,7 +8,7 @@ from servers import LiveServer
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("live"))
+def live_server(tmp_path_factory, module_database_url):
+    server = LiveServer(tmp_path_factory.mktemp("live"), database_url=module_database_url)
     yield server
     server.stop()

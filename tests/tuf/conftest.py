@@ -53,10 +53,10 @@ class Mirror:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, module_database_url):
     """Hallmark (with a TUF repository over the devstack's trust root) and the devstack."""
     base = tmp_path_factory.mktemp("tufworld")
-    idp = LiveServer(base / "idp")
+    idp = LiveServer(base / "idp", database_url=module_database_url)
     stack = Devstack(base / "stack", FulcioConfig.parse(fulcio_config(idp.app.extensions["hallmark"])), idp.url)
     settings = idp.app.extensions["hallmark"]
     repository = repository_for(settings.instance_path)
