@@ -1,0 +1,70 @@
+"""SECURITY_CHECKLIST 31: the database goes away mid-run → 503 with a clear message, nothing half-written,
+service resumes when it is back, without a restart."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+import pg
+from helpers import enroll, new_invite, post_json
+from idp.models import User
+from security.conftest import HttpClient
+from servers import LiveServer
+from softauthn import SoftAuthenticator
+
+
+@pytest.fixture
+def own_postgres():
+    if not pg.available():
+        pytest.fail("PostgreSQL is not installed: run 'make test'")
+    server = pg.PostgresServer()
+    yield server
+    server.stop()
+
+
+def test_postgresql_stops_and_comes_back(tmp_path, own_postgres):
+    server = LiveServer(tmp_path, database_url=own_postgres.database())
+    try:
+        client = HttpClient(server.url)
+        enroll(client, server.app, "before")
+        own_postgres._run(pg._binary("pg_ctl"), "-D", str(own_postgres.data), "-m", "fast", "stop")
+        down = requests.get(f"{server.url}/healthz", timeout=10)
+        assert down.status_code == 503
+        refused = post_json(HttpClient(server.url), "/login/options")
+        assert refused.status_code == 503 and "database is unavailable" in refused.get_json()["error_description"]
+        assert refused.headers["Retry-After"]
+        options = f"-p {own_postgres.port} -k {own_postgres.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        own_postgres._run(pg._binary("pg_ctl"), "-D", str(own_postgres.data), "-o", options, "-l",
+                          str(own_postgres.folder / "log"), "-w", "start")
+        assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
+        enroll(HttpClient(server.url), server.app, "after")
+        with server.app.app_context():
+            assert {u.username for u in User.query.all()} == {"before", "after"}
+    finally:
+        server.stop()
+
+
+def test_enrollment_is_all_or_nothing_when_the_database_fails(tmp_path, own_postgres, monkeypatch):
+    """A failure between claiming the invitation and writing the user leaves neither behind."""
+    server = LiveServer(tmp_path, database_url=own_postgres.database())
+    try:
+        client = HttpClient(server.url)
+        token = new_invite(server.app)
+        auth = SoftAuthenticator(origin=server.app.extensions["hallmark"].origin)
+        options = post_json(client, f"/enroll/{token}/options", {"username": "halfway"}).get_json()
+        from idp.views import enroll as enroll_view
+
+        def broken(*args, **kwargs):
+            from sqlalchemy.exc import OperationalError
+
+            raise OperationalError("INSERT", {}, Exception("connection lost"))
+
+        monkeypatch.setattr(enroll_view, "new_credential", broken)
+        response = post_json(client, f"/enroll/{token}/verify", {"credential": auth.create(options)})
+        assert response.status_code == 503
+        with server.app.app_context():
+            assert User.query.filter_by(username="halfway").first() is None
+        assert client.get(f"/enroll/{token}").status_code == 200          # the invitation is still usable
+    finally:
+        server.stop()
