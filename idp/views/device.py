@@ -13,6 +13,7 @@ from ..extensions import csrf, db, limiter
 from ..identity import signing_identity_missing
 from ..models import Client, DeviceCode
 from ..sessions import log_in
+from .oauth import described
 
 bp = Blueprint("device", __name__)
 USER_CODE_RE = re.compile(r"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}")
@@ -40,7 +41,7 @@ def pending(user_code: str) -> DeviceCode | None:
 @csrf.exempt
 @limiter.limit(lambda: current_app.extensions["hallmark"].ratelimit_token)
 def authorize():
-    response = current_app.extensions["hallmark.oauth"].create_endpoint_response("device_authorization")
+    response = described(current_app.extensions["hallmark.oauth"].create_endpoint_response("device_authorization"))
     response.headers["Cache-Control"] = "no-store"
     return response
 

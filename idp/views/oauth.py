@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2 import OAuth2Error
@@ -110,6 +111,26 @@ def authorize():
     return response
 
 
+DESCRIPTIONS = {
+    "unsupported_grant_type": "grant_type must be authorization_code or "
+                              "urn:ietf:params:oauth:grant-type:device_code.",
+    "invalid_client": "Client authentication failed.",
+    "invalid_request": "The request is missing a parameter or has an invalid one.",
+    "invalid_grant": "The code is invalid, expired or already used.",
+    "invalid_scope": "The requested scope is not available.",
+    "unauthorized_client": "This client may not use this grant.",
+}
+
+
+def described(response):
+    """Every OAuth error answer carries an ``error_description`` a person can act on."""
+    body = response.get_json(silent=True) if response.is_json else None
+    if isinstance(body, dict) and body.get("error") and not body.get("error_description"):
+        body["error_description"] = DESCRIPTIONS.get(body["error"], "The request was refused.")
+        response.set_data(json.dumps(body))
+    return response
+
+
 def _token_rate_limit() -> str:
     return _settings().ratelimit_token
 
@@ -127,7 +148,7 @@ def token():
                            error_description=f"Repeated parameters: {', '.join(_duplicated(request.form))}.")
         response.status_code = 400
     else:
-        response = _server().create_token_response()
+        response = described(_server().create_token_response())
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
