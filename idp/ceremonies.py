@@ -9,6 +9,7 @@ from flask import current_app, request
 from . import audit, challenges, clock, webauthn
 from .extensions import db
 from .models import Credential, User
+from .jsonbody import json_object
 
 
 class CeremonyError(ValueError):
@@ -70,7 +71,7 @@ def new_credential(user: User, registered: webauthn.Registered, name: str) -> Cr
 
 def key_name() -> str:
     """The key name from the JSON body, cleaned; a default when absent."""
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     name = str(body.get("name") or "").strip()[:64]
     return name or "Security key"
 

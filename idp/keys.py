@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app
 from joserfc.jwk import ECKey
 
 from . import clock
@@ -109,6 +111,7 @@ def rotate(settings: Settings) -> SigningKey:
     nxt.state, nxt.activated_at = "active", now
     _new_key(settings, "next")
     db.session.commit()
+    forget_active()
     expire_retired(settings)
     return nxt
 
@@ -131,12 +134,30 @@ def expire_retired(settings: Settings) -> list[str]:
     return gone
 
 
+ACTIVE_CACHE_SECONDS = 5.0
+
+
 def active_key(settings: Settings) -> ECKey:
-    """The private key that signs tokens now."""
+    """The private key that signs tokens now.
+
+    Which key is active is cached for a few seconds per app: safe, because a key is published
+    (state ``next``) long before it becomes active and stays published while it retires.
+    """
+    cache = current_app.extensions.setdefault("hallmark.active_key", {})
+    now = time.monotonic()
+    if cache and now - cache["at"] < ACTIVE_CACHE_SECONDS and cache["kid"] in _private_cache:
+        return _private_cache[cache["kid"]]
     row = SigningKey.query.filter_by(state="active").order_by(SigningKey.id.desc()).first()
     if row is None:
         raise SigningKeyError("no active signing key: run 'hallmark keys rotate' or restart to create one")
-    return _load_private(settings, row)
+    key = _load_private(settings, row)
+    cache.update(at=now, kid=row.kid)
+    return key
+
+
+def forget_active() -> None:
+    """Drop the cached choice of active key (after a rotation in this process)."""
+    current_app.extensions.pop("hallmark.active_key", None)
 
 
 def published_keys() -> list[SigningKey]:

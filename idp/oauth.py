@@ -86,8 +86,14 @@ class OAuthClient(ClientMixin):
 
 
 def query_client(client_id: str) -> OAuthClient | None:
-    row = Client.query.filter_by(client_id=client_id).first() if client_id else None
-    return OAuthClient(row) if row else None
+    """The client, looked up once per request (Authlib asks several times)."""
+    if not client_id:
+        return None
+    cache = g.setdefault("oauth_clients", {})
+    if client_id not in cache:
+        row = Client.query.filter_by(client_id=client_id).first()
+        cache[client_id] = OAuthClient(row) if row else None
+    return cache[client_id]
 
 
 def authenticate_public_client(query, request):
@@ -321,7 +327,8 @@ def save_token(token: dict, request) -> None:
     credential = db.session.get(Credential, origin.credential_id) if origin.credential_id else None
     audit.record("token.issued", user=request.user, client=origin.client_id, grant=origin.grant,
                  sub=identity_claims(request.user, cfg)["sub"], jti=g.token_jti,
-                 credential=credential.name if credential else None)
+                 credential=credential.name if credential else None, commit=False)
+    db.session.commit()          # the token record and its audit event in one transaction
 
 
 def create_server(app, cfg: Settings) -> AuthorizationServer:

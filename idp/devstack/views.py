@@ -36,7 +36,8 @@ def signing_cert():
         return grpc_error(400, "request body must be a JSON object")
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    token = token or (body.get("credentials") or {}).get("oidcIdentityToken")
+    credentials = body.get("credentials")
+    token = token or (credentials.get("oidcIdentityToken") if isinstance(credentials, dict) else None)
     if not isinstance(token, str) or not token:
         return grpc_error(401, "missing identity token: send 'Authorization: Bearer <token>' or "
                                "credentials.oidcIdentityToken")
@@ -49,7 +50,8 @@ def signing_cert():
             public_key = public_key_from_csr(str(body["certificateSigningRequest"]))
         elif isinstance(body.get("publicKeyRequest"), dict):
             pkr = body["publicKeyRequest"]
-            public_key = public_key_from_pop(str((pkr.get("publicKey") or {}).get("content", "")),
+            key_info = pkr.get("publicKey") if isinstance(pkr.get("publicKey"), dict) else {}
+            public_key = public_key_from_pop(str(key_info.get("content", "")),
                                              str(pkr.get("proofOfPossession", "")), principal.name)
         else:
             raise RequestRejected("send certificateSigningRequest or publicKeyRequest")
@@ -128,11 +130,11 @@ def retrieve():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return grpc_error(400, "request body must be a JSON object")
-    found = []
-    for uuid in body.get("entryUUIDs") or []:
-        found.append(log.by_uuid(str(uuid)))
-    for index in body.get("logIndexes") or []:
-        found.append(log.by_index(int(index)) if str(index).isdigit() else None)
-    for proposed in body.get("entries") or []:
-        found.append(log.find(proposed) if isinstance(proposed, dict) else None)
+    def listed(name: str) -> list:
+        value = body.get(name)
+        return value if isinstance(value, list) else []
+
+    found = [log.by_uuid(str(uuid)) for uuid in listed("entryUUIDs")]
+    found += [log.by_index(int(i)) if str(i).isdigit() else None for i in listed("logIndexes")]
+    found += [log.find(p) if isinstance(p, dict) else None for p in listed("entries")]
     return jsonify([log.render(e) for e in found if e is not None])

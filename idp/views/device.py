@@ -14,6 +14,7 @@ from ..identity import signing_identity_missing
 from ..models import Client, DeviceCode
 from ..sessions import log_in
 from .oauth import described
+from ..jsonbody import json_object
 
 bp = Blueprint("device", __name__)
 USER_CODE_RE = re.compile(r"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}")
@@ -65,7 +66,7 @@ def page():
 @bp.post("/device/approve")
 @limiter.limit(_limit)
 def approve():
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     user_code = normalise(str(body.get("user_code") or ""))
     row = pending(user_code)
     if row is None:

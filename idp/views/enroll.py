@@ -13,6 +13,7 @@ from ..extensions import db, limiter
 from ..identity import USERNAME_RE
 from ..models import User
 from ..sessions import log_in
+from ..jsonbody import json_object
 
 bp = Blueprint("enroll", __name__)
 
@@ -43,7 +44,7 @@ def options(token: str):
         return Response(begin_registration("enroll", username=user.username, user_handle=user.webauthn_user_id,
                                            exclude=[], invite=invites.token_hash(token)),
                         mimetype="application/json")
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     username = str(body.get("username") or "")
     if not USERNAME_RE.fullmatch(username):
         return jsonify(error="invalid_username",

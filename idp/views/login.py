@@ -12,6 +12,7 @@ from ..extensions import db, limiter
 from ..identity import USERNAME_RE
 from ..models import LoginGrant, User
 from ..sessions import log_in
+from ..jsonbody import json_object
 
 bp = Blueprint("login", __name__)
 
@@ -29,12 +30,12 @@ def safe_next(target: str | None) -> str:
 
 def _account_key() -> str:
     """Rate-limit key for username-based login: the account, whatever the client's address."""
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     return "account:" + str(body.get("username") or "").strip().lower()[:32]
 
 
 def _no_username() -> bool:
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     return not body.get("username")
 
 
@@ -47,7 +48,7 @@ def page():
 @limiter.limit(_login_limit)
 @limiter.limit(_login_limit, key_func=_account_key, exempt_when=_no_username)
 def options() -> Response:
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     username = str(body.get("username") or "").strip().lower()
     allow, user_id = None, None
     if username:
@@ -67,7 +68,7 @@ def options() -> Response:
 @limiter.limit(_login_limit)
 def verify():
     pending = session.pop("authorize_request", None)
-    next_url = safe_next((request.get_json(silent=True) or {}).get("next"))
+    next_url = safe_next(json_object().get("next"))
     try:
         user, cred = finish_assertion("login")
     except CeremonyError as exc:

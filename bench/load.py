@@ -1,0 +1,296 @@
+"""Load driver: bounded iterations, N concurrent workers, throughput and p50/p99 per flow.
+
+Flows (against Hallmark under gunicorn, on SQLite or PostgreSQL):
+  1. code + PKCE for an already logged-in session on an ordinary public client (/authorize → /token)
+  2. the signing login: /authorize for `sigstore` with a fresh WebAuthn assertion (software
+     authenticator) → code → /token
+  3. discovery and JWKS
+  4. RSS per gunicorn worker after the run
+and flow 1 against node oidc-provider (bench/node), same driver, same machine, as a ratio.
+
+    .venv/bin/python bench/load.py [--db sqlite|postgresql] [--workers 4] [--concurrency 32] [--iterations 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from softauthn import SoftAuthenticator  # noqa: E402
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+CODE_RE = re.compile(r"[?&]code=([^&]+)")
+CALLBACK = "https://app.example/cb"
+SIGSTORE_CALLBACK = "http://localhost:5555/auth/callback"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def measure(name: str, iterations: int, concurrency: int, one, per_worker_state) -> dict:
+    """Run ``one(state)`` ``iterations`` times across ``concurrency`` threads; collect latencies."""
+    latencies, errors, lock = [], [], threading.Lock()
+    counter = iter(range(iterations))
+
+    def worker(state):
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    return
+            start = time.perf_counter()
+            try:
+                one(state)
+                with lock:
+                    latencies.append(time.perf_counter() - start)
+            except Exception as exc:  # a failed iteration is counted, not fatal
+                with lock:
+                    errors.append(repr(exc)[:120])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, [per_worker_state(i) for i in range(concurrency)]))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    pick = lambda q: 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+    return {"flow": name, "ok": len(latencies), "errors": len(errors), "seconds": elapsed,
+            "per_second": len(latencies) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99),
+            "first_error": errors[0] if errors else ""}
+
+
+class Hallmark:
+    """``hallmark serve`` with the recommended gunicorn configuration."""
+
+    def __init__(self, folder: Path, database_url: str, workers: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.issuer = f"http://localhost:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_")}
+        self.env.update(HALLMARK_INSTANCE=str(folder), HALLMARK_ISSUER=self.issuer,
+                        HALLMARK_RATELIMIT_LOGIN="1000000 per minute", HALLMARK_RATELIMIT_TOKEN="1000000 per minute")
+        if database_url:
+            self.env["HALLMARK_DATABASE_URL"] = database_url
+        subprocess.run([sys.executable, "-m", "idp.cli", "db", "upgrade"], env=self.env, check=True,
+                       capture_output=True)
+        subprocess.run([sys.executable, "-m", "idp.cli", "client", "add", "bench", "--public", "--redirect-uri",
+                        CALLBACK], env=self.env, check=True, capture_output=True)
+        self.process = subprocess.Popen([sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port),
+                                         "--workers", str(workers)], env=self.env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_for(f"{self.url}/healthz")
+
+    def invite(self) -> str:
+        out = subprocess.run([sys.executable, "-m", "idp.cli", "invite", "create"], env=self.env, check=True,
+                             capture_output=True, text=True).stdout
+        return out.strip().splitlines()[-1].rsplit("/", 1)[1]
+
+    def csrf(self, session: requests.Session, page: str = "/login") -> str:
+        return CSRF_RE.search(session.get(self.url + page).text).group(1)
+
+    def enrolled_session(self, username: str) -> tuple[requests.Session, SoftAuthenticator]:
+        session, auth = requests.Session(), SoftAuthenticator(origin=self.issuer)
+        token, headers = self.invite(), {"X-CSRFToken": self.csrf(session)}
+        options = session.post(f"{self.url}/enroll/{token}/options", json={"username": username}, headers=headers)
+        done = session.post(f"{self.url}/enroll/{token}/verify", json={"credential": auth.create(options.json())},
+                            headers=headers)
+        assert done.status_code == 200, done.text
+        return session, auth
+
+    def rss_per_worker(self) -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(self.process.pid)], capture_output=True,
+                             text=True).stdout
+        return [int(line.split()[1]) for line in out.strip().splitlines()]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def code_flow(base: str, authorize_path: str, token_path: str, cookies) -> callable:
+    """Flow 1 for any provider: GET authorize with the session cookie → code → POST token."""
+
+    def state(_):
+        session = requests.Session()
+        session.cookies.update(cookies)
+        return session
+
+    def one(session):
+        verifier, challenge = pkce()
+        reply = session.get(f"{base}{authorize_path}?response_type=code&client_id=bench&scope=openid&state=s"
+                            f"&redirect_uri={CALLBACK}&code_challenge={challenge}&code_challenge_method=S256",
+                            allow_redirects=False)
+        code = CODE_RE.search(reply.headers["Location"]).group(1)
+        token = session.post(f"{base}{token_path}", data={"grant_type": "authorization_code", "code": code,
+                                                          "code_verifier": verifier, "redirect_uri": CALLBACK,
+                                                          "client_id": "bench"})
+        if token.status_code != 200:
+            raise RuntimeError(f"token {token.status_code}")
+
+    return state, one
+
+
+def signing_flow(hallmark: Hallmark, concurrency: int):
+    """Flow 2: a fresh key touch for every signing token (one enrolled user per worker)."""
+    users = [hallmark.enrolled_session(f"signer-{i}-{secrets.token_hex(3)}") for i in range(concurrency)]
+
+    def one(state):
+        session, auth = state
+        verifier, challenge = pkce()
+        url = (f"{hallmark.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
+               f"&redirect_uri={SIGSTORE_CALLBACK}&code_challenge={challenge}&code_challenge_method=S256")
+        page = session.get(url, allow_redirects=False)
+        headers = {"X-CSRFToken": CSRF_RE.search(page.text).group(1)}
+        options = session.post(f"{hallmark.url}/login/options", json={}, headers=headers).json()
+        verified = session.post(f"{hallmark.url}/login/verify", json={"credential": auth.get(options)}, headers=headers)
+        if verified.status_code != 200:
+            raise RuntimeError(f"verify {verified.status_code}")
+        code = CODE_RE.search(session.get(url, allow_redirects=False).headers["Location"]).group(1)
+        token = session.post(f"{hallmark.url}/token", auth=("sigstore", ""), data={
+            "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+            "redirect_uri": SIGSTORE_CALLBACK})
+        if token.status_code != 200:
+            raise RuntimeError(f"token {token.status_code}")
+
+    return (lambda i: users[i]), one
+
+
+def discovery_flow(base: str, discovery: str, jwks: str):
+    def one(session):
+        assert session.get(base + discovery).status_code == 200
+        assert session.get(base + jwks).status_code == 200
+
+    return (lambda _: requests.Session()), one
+
+
+def node_peer(port: int) -> subprocess.Popen | None:
+    node_dir = ROOT / "bench" / "node"
+    if not shutil.which("node"):
+        return None
+    if not (node_dir / "node_modules" / "oidc-provider").exists():
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=node_dir, check=True)
+    process = subprocess.Popen(["node", "provider.mjs", str(port)], cwd=node_dir, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    wait_for(f"http://127.0.0.1:{port}/.well-known/openid-configuration")
+    return process
+
+
+def node_session(base: str) -> requests.Session:
+    """Log the benchmark account in once (the peer's interaction logs in automatically)."""
+    session = requests.Session()
+    _, challenge = pkce()
+    reply = session.get(f"{base}/auth?response_type=code&client_id=bench&scope=openid&state=s&redirect_uri={CALLBACK}"
+                        f"&code_challenge={challenge}&code_challenge_method=S256", allow_redirects=False)
+    while reply.headers.get("Location", "").startswith(("/", base)):
+        location = reply.headers["Location"]
+        reply = session.get(location if location.startswith("http") else base + location, allow_redirects=False)
+    return session
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"{'flow':<44}{'ok':>7}{'err':>5}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for r in rows:
+        print(f"{r['flow']:<44}{r['ok']:>7}{r['errors']:>5}{r['per_second']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}")
+        if r["first_error"]:
+            print(f"    first error: {r['first_error']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--iterations", type=int, default=2000)
+    parser.add_argument("--signing-iterations", type=int, default=600)
+    parser.add_argument("--no-peer", action="store_true", help="skip node oidc-provider")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        postgres = None
+        database_url = ""
+        if args.db == "postgresql":
+            import pg
+
+            postgres = pg.PostgresServer()
+            database_url = postgres.database()
+        hallmark = Hallmark(Path(tmp) / "instance", database_url, args.workers)
+        rows = []
+        try:
+            session, auth = hallmark.enrolled_session("bench-user")
+            rows.append(measure(f"1. code+PKCE, logged in ({args.db})", args.iterations, args.concurrency,
+                                *reversed(code_flow(hallmark.url, "/authorize", "/token", session.cookies))))
+            rows.append(measure(f"2. signing login + key touch ({args.db})", args.signing_iterations,
+                                min(args.concurrency, 16), *reversed(signing_flow(hallmark, min(args.concurrency, 16)))))
+            rows.append(measure(f"3. discovery + JWKS ({args.db}, 2 req/it)", args.iterations, args.concurrency,
+                                *reversed(discovery_flow(hallmark.url, "/.well-known/openid-configuration",
+                                                         "/.well-known/jwks.json"))))
+            rss = hallmark.rss_per_worker()
+        finally:
+            hallmark.stop()
+            if postgres:
+                postgres.stop()
+        if not args.no_peer:
+            port = free_port()
+            peer = node_peer(port)
+            if peer is not None:
+                try:
+                    base = f"http://localhost:{port}"      # its issuer: cookies and redirects use this host
+                    peer_session = node_session(base)
+                    rows.append(measure("1. code+PKCE, logged in (node oidc-provider)", args.iterations,
+                                        args.concurrency, *reversed(code_flow(base, "/auth", "/token",
+                                                                              peer_session.cookies))))
+                    rows.append(measure("3. discovery + JWKS (node oidc-provider)", args.iterations, args.concurrency,
+                                        *reversed(discovery_flow(base, "/.well-known/openid-configuration",
+                                                                 "/jwks"))))
+                finally:
+                    peer.terminate()
+                    peer.wait(timeout=10)
+    print(f"gunicorn workers: {args.workers}, concurrency: {args.concurrency}, cores: {os.cpu_count()}")
+    print_table(rows)
+    print(f"4. RSS per gunicorn worker after the run: {', '.join(f'{kb / 1024:.0f} MiB' for kb in rss)}")
+    ours = next(r for r in rows if r["flow"].startswith("1.") and "node" not in r["flow"])
+    peer_row = next((r for r in rows if r["flow"].startswith("1.") and "node" in r["flow"]), None)
+    if peer_row and peer_row["per_second"]:
+        print(f"ratio flow 1 Hallmark / oidc-provider: {ours['per_second'] / peer_row['per_second']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
