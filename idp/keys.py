@@ -111,7 +111,7 @@ def rotate(settings: Settings) -> SigningKey:
     nxt.state, nxt.activated_at = "active", now
     _new_key(settings, "next")
     db.session.commit()
-    forget_active()
+    forget_cached()
     expire_retired(settings)
     return nxt
 
@@ -131,6 +131,7 @@ def expire_retired(settings: Settings) -> list[str]:
             _private_cache.pop(key.kid, None)
     if gone:
         db.session.commit()
+        forget_cached()
     return gone
 
 
@@ -155,9 +156,10 @@ def active_key(settings: Settings) -> ECKey:
     return key
 
 
-def forget_active() -> None:
-    """Drop the cached choice of active key (after a rotation in this process)."""
+def forget_cached() -> None:
+    """Drop this app's cached active key and JWKS (after a change made in this process)."""
     current_app.extensions.pop("hallmark.active_key", None)
+    current_app.extensions.pop("hallmark.jwks", None)
 
 
 def published_keys() -> list[SigningKey]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, jsonify
 
 from .. import keys
@@ -50,9 +52,17 @@ def openid_configuration():
     return response
 
 
+JWKS_CACHE_SECONDS = 5.0
+
+
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    response = jsonify(keys.jwks())
+    """Served from memory, refreshed from the database every few seconds (rotations publish ahead)."""
+    cache = current_app.extensions.setdefault("hallmark.jwks", {})
+    now = time.monotonic()
+    if not cache or now - cache["at"] > JWKS_CACHE_SECONDS:
+        cache.update(at=now, body=keys.jwks())
+    response = jsonify(cache["body"])
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
