@@ -241,6 +241,8 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=2000)
     parser.add_argument("--signing-iterations", type=int, default=600)
     parser.add_argument("--no-peer", action="store_true", help="skip node oidc-provider")
+    parser.add_argument("--seed", type=int, nargs="*", default=[],
+                        help="also measure flow 2 after seeding this many users (e.g. --seed 1000 1000000)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -262,6 +264,15 @@ def main() -> None:
             rows.append(measure(f"3. discovery + JWKS ({args.db}, 2 req/it)", args.iterations, args.concurrency,
                                 *reversed(discovery_flow(hallmark.url, "/.well-known/openid-configuration",
                                                          "/.well-known/jwks.json"))))
+            seeded = 0
+            for target in sorted(args.seed):
+                print(f"seeding to {target} users …", flush=True)
+                subprocess.run([sys.executable, str(ROOT / "bench" / "seed.py"), str(target - seeded)],
+                               env={**hallmark.env, "PYTHONPATH": str(ROOT)}, check=True)
+                seeded = target
+                rows.append(measure(f"2. signing login, {target:,} users ({args.db})", args.signing_iterations,
+                                    min(args.concurrency, 16),
+                                    *reversed(signing_flow(hallmark, min(args.concurrency, 16)))))
             rss = hallmark.rss_per_worker()
         finally:
             hallmark.stop()
