@@ -37,6 +37,8 @@ test: test-deps
 	$(BIN)/python -m pytest -q -n 2 tests
 
 bench: test-deps
+	$(BIN)/python bench/load.py --db sqlite
+	$(BIN)/python bench/load.py --db postgresql --no-peer
 	$(BIN)/python bench/sign.py
 
 clean:
