@@ -104,3 +104,52 @@ class TestIssuer:
 
     def stop(self) -> None:
         self.server.shutdown()
+
+
+class ServeProcess:
+    """``hallmark serve`` (gunicorn) as a subprocess in its own process group; waits for /healthz."""
+
+    def __init__(self, env: dict, port: int | None = None, workers: int = 2, log=None):
+        import subprocess
+        import sys
+
+        self.env, self.port, self.workers_count = env, port or free_port(), workers
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._command = [sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port), "--workers",
+                         str(workers)]
+        self._log = log
+        self._subprocess = subprocess
+        self.start()
+
+    def start(self) -> None:
+        import time
+
+        import requests
+
+        self.process = self._subprocess.Popen(self._command, env=self.env, stdout=self._subprocess.DEVNULL,
+                                              stderr=self._log or self._subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline and self.process.poll() is None, "hallmark serve did not start"
+            time.sleep(0.1)
+
+    def worker_pids(self) -> list[int]:
+        out = self._subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True,
+                                   text=True)
+        return [int(pid) for pid in out.stdout.split()]
+
+    def kill_everything(self) -> None:
+        import os
+        import signal
+
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)

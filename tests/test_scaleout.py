@@ -16,41 +16,23 @@ import pytest
 import requests
 
 from helpers import CSRF_RE, pkce_pair
-from servers import free_port
+from servers import ServeProcess, free_port
 from softauthn import SoftAuthenticator
 
 ISSUER = "http://localhost:9000"          # the load balancer's URL; both instances are configured with it
 
 
-class Instance:
-    """``hallmark serve`` (gunicorn, 2 workers) on its own port and instance folder."""
+class Instance(ServeProcess):
+    """An instance with its own folder, sharing the database and secrets; ``cli`` runs commands against it."""
 
     def __init__(self, env: dict, folder):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**env, "HALLMARK_INSTANCE": str(folder)}
-        self.process = subprocess.Popen([sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port),
-                                         "--workers", "2"], stdout=subprocess.DEVNULL, stderr=open(folder.parent / f"{folder.name}.log", "w"),
-                                        env=self.env)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline and self.process.poll() is None, "instance did not start"
-            time.sleep(0.2)
+        super().__init__({**env, "HALLMARK_INSTANCE": str(folder)}, log=open(f"{folder}.log", "w"))
 
     def cli(self, *args: str) -> str:
         result = subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True,
                                 env=self.env, timeout=60)
         assert result.returncode == 0, result.stderr
         return result.stdout
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -96,21 +78,32 @@ def enroll(browser, instance, username) -> SoftAuthenticator:
     return auth
 
 
+CALLBACK = "http://localhost:5555/auth/callback"
+
+
+def signing_code(browser, authorize_on, verify_on, auth) -> tuple[str, str]:
+    """A sigstore authorization through ``authorize_on`` with the key touch checked by ``verify_on``."""
+    verifier, challenge = pkce_pair()
+    url = (f"{authorize_on.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
+           f"&redirect_uri={CALLBACK}&code_challenge={challenge}&code_challenge_method=S256")
+    assert 'id="login"' in browser.http.get(url).text                 # a fresh touch is asked for
+    assert browser.login(authorize_on, verify_on, auth).status_code == 200
+    final = browser.http.get(url, allow_redirects=False)
+    assert final.status_code == 302, final.text
+    return parse_qs(urlsplit(final.headers["Location"]).query)["code"][0], verifier
+
+
+def redeem(instance, code: str, verifier: str) -> requests.Response:
+    return requests.post(f"{instance.url}/token", auth=("sigstore", ""), data={
+        "grant_type": "authorization_code", "code": code, "code_verifier": verifier, "redirect_uri": CALLBACK})
+
+
 def test_enroll_on_one_authorize_and_redeem_on_the_other(pair):
     a, b = pair
     browser = Browser()
     auth = enroll(browser, a, "scaler")
-    verifier, challenge = pkce_pair()
-    url = (f"{b.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
-           f"&redirect_uri=http://localhost:5555/auth/callback&code_challenge={challenge}&code_challenge_method=S256")
-    assert 'id="login"' in browser.http.get(url).text                 # B asks for a fresh touch
-    assert browser.login(b, a, auth).status_code == 200                 # challenge from B, verified on A
-    final = browser.http.get(url, allow_redirects=False)                # B issues the code
-    assert final.status_code == 302, final.text
-    code = parse_qs(urlsplit(final.headers["Location"]).query)["code"][0]
-    token = requests.post(f"{a.url}/token", auth=("sigstore", ""), data={
-        "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-        "redirect_uri": "http://localhost:5555/auth/callback"})
+    code, verifier = signing_code(browser, b, a, auth)     # B asks for the touch and issues the code, A checks it
+    token = redeem(a, code, verifier)
     assert token.status_code == 200, token.text
     userinfo = requests.get(f"{b.url}/userinfo", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
     assert userinfo.json()["sub"] == f"{ISSUER}/u/scaler"
@@ -142,15 +135,7 @@ def test_rotation_on_one_is_seen_by_the_other(pair):
     assert new_active in before and after - before, (before, after)
     browser = Browser()
     auth = enroll(browser, b, "rotated")
-    verifier, challenge = pkce_pair()
-    url = (f"{b.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
-           f"&redirect_uri=http://localhost:5555/auth/callback&code_challenge={challenge}&code_challenge_method=S256")
-    browser.http.get(url)
-    browser.login(b, b, auth)
-    code = parse_qs(urlsplit(browser.http.get(url, allow_redirects=False).headers["Location"]).query)["code"][0]
-    token = requests.post(f"{b.url}/token", auth=("sigstore", ""), data={
-        "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-        "redirect_uri": "http://localhost:5555/auth/callback"}).json()["access_token"]
+    token = redeem(b, *signing_code(browser, b, b, auth)).json()["access_token"]
     from joserfc import jwt
     from joserfc.jwk import KeySet
 
@@ -163,22 +148,15 @@ def test_parallel_redemption_across_instances_has_one_winner(pair):
     a, b = pair
     browser = Browser()
     auth = enroll(browser, a, "racer")
-    verifier, challenge = pkce_pair()
-    url = (f"{a.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
-           f"&redirect_uri=http://localhost:5555/auth/callback&code_challenge={challenge}&code_challenge_method=S256")
-    browser.http.get(url)
-    browser.login(a, a, auth)
-    code = parse_qs(urlsplit(browser.http.get(url, allow_redirects=False).headers["Location"]).query)["code"][0]
+    code, verifier = signing_code(browser, a, a, auth)
     barrier = threading.Barrier(8)
 
-    def redeem(i):
+    def race(i):
         barrier.wait()
-        return requests.post(f"{(a, b)[i % 2].url}/token", auth=("sigstore", ""), data={
-            "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-            "redirect_uri": "http://localhost:5555/auth/callback"}).status_code
+        return redeem((a, b)[i % 2], code, verifier).status_code
 
     with ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(redeem, range(8)))
+        statuses = list(pool.map(race, range(8)))
     assert statuses.count(200) == 1, statuses
 
 

@@ -8,7 +8,6 @@ named after the log's host:port as real Rekor does) and a signed entry timestamp
 from __future__ import annotations
 
 import base64
-import json
 import sqlite3
 import threading
 import time

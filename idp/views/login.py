@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, session, url_for
 
 from .. import audit, challenges, webauthn
 from ..ceremonies import CeremonyError, finish_assertion

@@ -7,11 +7,7 @@ import base64
 import os
 import secrets
 import signal
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import requests
 
@@ -19,39 +15,11 @@ from helpers import authorize_params, authorize_url, make_settings, pkce_pair, p
 from idp import create_app, invites
 from idp.models import AuditEvent, User
 from security.conftest import HttpClient
-from servers import free_port
+from servers import ServeProcess, free_port
 from softauthn import SoftAuthenticator
 
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()}
 ITERATIONS = 40
-
-
-class Server:
-    def __init__(self, env: dict, port: int):
-        self.env, self.port = env, port
-        self.process = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port),
-                                         "--workers", "2"], env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-
-    def workers(self) -> list[int]:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True)
-        return [int(p) for p in out.stdout.split()]
-
-    def kill_everything(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
 
 
 def one_signing_flow(base: str, app, auth_origin: str, record: dict) -> None:
@@ -101,14 +69,13 @@ def test_kill_9_loses_nothing_acknowledged(tmp_path, database_url):
                HALLMARK_RATELIMIT_LOGIN="10000 per minute", HALLMARK_RATELIMIT_TOKEN="10000 per minute")
     if database_url:
         env["HALLMARK_DATABASE_URL"] = database_url
-    server = Server(env, port)
-    server.start()
-    base = f"http://127.0.0.1:{port}"
+    server = ServeProcess(env, port)
+    base = server.url
     record = {"enrolled": [], "assertions": [], "codes": []}
     try:
         for i in range(ITERATIONS):
             if i == ITERATIONS // 3:
-                os.kill(server.workers()[0], signal.SIGKILL)           # one worker dies mid-load
+                os.kill(server.worker_pids()[0], signal.SIGKILL)           # one worker dies mid-load
             if i == 2 * ITERATIONS // 3:
                 server.kill_everything()                               # the whole server dies
                 server.start()
