@@ -44,10 +44,10 @@ def _invitation() -> tuple[str, bool]:
 def _publish_trust(settings: Settings, trust: Path) -> Path:
     """Create (first run) or republish the TUF repository for the devstack's trust root; export root.json."""
     from ..tufrepo import repository_for
-    from .tuf import _targets
+    from .tuf import targets_from_trust_config
 
     repository = repository_for(settings.instance_path)
-    targets = _targets(trust, settings)
+    targets = targets_from_trust_config(trust, settings)
     if repository.exists:
         repository.publish(targets)
     else:

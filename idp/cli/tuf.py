@@ -16,7 +16,7 @@ OFFLINE_WARNING = ("WARNING: root and targets keys were written to {keys}. That 
                    "of the instance folder.")
 
 
-def _targets(trust_config: Path | None, settings: Settings) -> dict[str, bytes]:
+def targets_from_trust_config(trust_config: Path | None, settings: Settings) -> dict[str, bytes]:
     """Split a ClientTrustConfig into the two TUF targets sigstore-python fetches."""
     path = trust_config or settings.instance_path / "devstack" / "trust_config.json"
     try:
@@ -53,7 +53,7 @@ def init(trust_config: Path | None, root_keys: int, threshold: int) -> None:
     """Create the repository (root, targets, snapshot, timestamp) and its keys."""
     settings, repository = _repository()
     try:
-        repository.init(_targets(trust_config, settings), root_keys=root_keys, threshold=threshold)
+        repository.init(targets_from_trust_config(trust_config, settings), root_keys=root_keys, threshold=threshold)
     except RepositoryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"TUF repository created at {settings.issuer}/tuf (root threshold {threshold} of {root_keys})")
@@ -66,7 +66,7 @@ def update(trust_config: Path | None) -> None:
     """Republish trusted_root.json and signing_config.v0.2.json (after a CA or log key change)."""
     settings, repository = _repository()
     try:
-        version = repository.publish(_targets(trust_config, settings))
+        version = repository.publish(targets_from_trust_config(trust_config, settings))
     except RepositoryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"published targets version {version}")

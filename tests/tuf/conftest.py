@@ -13,7 +13,7 @@ from flask import Flask, abort, jsonify, send_from_directory
 from werkzeug.serving import make_server
 
 from helpers import enroll, sigstore_token
-from idp.cli.tuf import _targets
+from idp.cli.tuf import targets_from_trust_config
 from idp.devstack.fulcio_config import FulcioConfig
 from idp.identity import fulcio_config
 from idp.tufrepo import repository_for
@@ -60,7 +60,7 @@ def world(tmp_path_factory, module_database_url):
     stack = Devstack(base / "stack", FulcioConfig.parse(fulcio_config(idp.app.extensions["hallmark"])), idp.url)
     settings = idp.app.extensions["hallmark"]
     repository = repository_for(settings.instance_path)
-    repository.init(_targets(stack.trust_config, settings), root_keys=3, threshold=2)
+    repository.init(targets_from_trust_config(stack.trust_config, settings), root_keys=3, threshold=2)
     yield idp, stack, repository
     stack.stop()
     idp.stop()

@@ -11,7 +11,7 @@ from tuf.api.metadata import Metadata, MetaFile
 
 from commands import SIGSTORE
 from conftest import metadata_version, token
-from idp.cli.tuf import _targets
+from idp.cli.tuf import targets_from_trust_config
 from idp.tufrepo import keys
 
 
@@ -110,7 +110,7 @@ def test_expired_timestamp_is_refused(world, client_env, mirror, root_v1):
 def test_rollback_to_an_older_snapshot_is_refused(world, client_env, mirror, root_v1, tmp_path):
     idp, stack, repository = world
     old_snapshot = metadata_version(max(repository.folder.glob("*.snapshot.json"), key=metadata_version))
-    repository.publish(_targets(stack.trust_config, idp.app.extensions["hallmark"]))
+    repository.publish(targets_from_trust_config(stack.trust_config, idp.app.extensions["hallmark"]))
     mirror.serve(repository.folder)
     _bootstrap_both(client_env, mirror, root_v1)           # clients now trust the newer snapshot
 
