@@ -66,8 +66,8 @@ def wait_for(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def measure(name: str, iterations: int, concurrency: int, one, per_worker_state) -> dict:
-    """Run ``one(state)`` ``iterations`` times across ``concurrency`` threads; collect latencies."""
+def _collect(iterations: int, concurrency: int, one, per_worker_state, offset: int = 0):
+    """Run ``one(state)`` ``iterations`` times across ``concurrency`` threads; return latencies and errors."""
     latencies, errors, lock = [], [], threading.Lock()
     counter = iter(range(iterations))
 
@@ -85,9 +85,34 @@ def measure(name: str, iterations: int, concurrency: int, one, per_worker_state)
                 with lock:
                     errors.append(repr(exc)[:120])
 
-    started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(worker, [per_worker_state(i) for i in range(concurrency)]))
+        list(pool.map(worker, [per_worker_state(offset + i) for i in range(concurrency)]))
+    return latencies, errors
+
+
+DRIVER_PROCESSES = 1
+
+
+def measure(name: str, iterations: int, concurrency: int, one, per_worker_state) -> dict:
+    """Split the load over ``DRIVER_PROCESSES`` forked driver processes (threads each); summarise it."""
+    started = time.perf_counter()
+    if DRIVER_PROCESSES == 1:
+        latencies, errors = _collect(iterations, concurrency, one, per_worker_state)
+    else:
+        import multiprocessing
+
+        context, procs = multiprocessing.get_context("fork"), DRIVER_PROCESSES
+        queue = context.Queue()
+        children = [context.Process(target=lambda n: queue.put(_collect(
+            iterations // procs, max(1, concurrency // procs), one, per_worker_state, n * (concurrency // procs))),
+            args=(n,)) for n in range(procs)]
+        for child in children:
+            child.start()
+        results = [queue.get() for _ in children]
+        for child in children:
+            child.join()
+        latencies = [x for lat, _ in results for x in lat]
+        errors = [x for _, err in results for x in err]
     elapsed = time.perf_counter() - started
     latencies.sort()
     pick = lambda q: 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
@@ -240,9 +265,13 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=2000)
     parser.add_argument("--signing-iterations", type=int, default=600)
     parser.add_argument("--no-peer", action="store_true", help="skip node oidc-provider")
+    parser.add_argument("--driver-processes", type=int, default=1,
+                        help="forked driver processes sharing the concurrency (the driver competes for the CPU)")
     parser.add_argument("--seed", type=int, nargs="*", default=[],
                         help="also measure flow 2 after seeding this many users (e.g. --seed 1000 1000000)")
     args = parser.parse_args()
+    global DRIVER_PROCESSES
+    DRIVER_PROCESSES = max(1, args.driver_processes)
 
     with tempfile.TemporaryDirectory() as tmp:
         postgres = None
@@ -293,7 +322,8 @@ def main() -> None:
                 finally:
                     peer.terminate()
                     peer.wait(timeout=10)
-    print(f"gunicorn workers: {args.workers}, concurrency: {args.concurrency}, cores: {os.cpu_count()}")
+    print(f"gunicorn workers: {args.workers}, concurrency: {args.concurrency}, driver processes: "
+          f"{DRIVER_PROCESSES}, cores: {os.cpu_count()}")
     print_table(rows)
     print(f"4. RSS per gunicorn worker after the run: {', '.join(f'{kb / 1024:.0f} MiB' for kb in rss)}")
     ours = next(r for r in rows if r["flow"].startswith("1.") and "node" not in r["flow"])
