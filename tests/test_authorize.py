@@ -180,3 +180,13 @@ def test_fresh_touch_is_the_default(app, client):
     enroll(client, app, "strict")
     response = client.get(authorize_url(_params()))
     assert response.status_code == 200 and 'id="login"' in response.get_data(as_text=True)
+
+
+def test_a_failed_touch_can_be_retried_within_the_same_request(app, client):
+    auth = enroll(client, app, "retrier")
+    url = authorize_url(_params())
+    assert client.get(url).status_code == 200
+    assert login(client, auth, origin="https://evil").status_code == 400      # e.g. the wrong key
+    assert login(client, auth).status_code == 200
+    response = client.get(url)
+    assert response.status_code == 302 and "code=" in response.headers["Location"]

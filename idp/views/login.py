@@ -67,13 +67,13 @@ def options() -> Response:
 @bp.post("/login/verify")
 @limiter.limit(_login_limit)
 def verify():
-    pending = session.pop("authorize_request", None)
+    pending = session.get("authorize_request")      # kept if this attempt fails, so a retry still approves
     next_url = safe_next(json_object().get("next"))
     try:
         user, cred = finish_assertion("login")
     except CeremonyError as exc:
         return jsonify(error="login_failed", error_description=str(exc)), exc.status
-    log_in(user)
+    log_in(user)                                     # a fresh session: the pending request moves to the grant
     audit.record("login.succeeded", user=user, credential=cred.name)
     if pending:
         grant = LoginGrant(id=secrets.token_urlsafe(32), user_id=user.id, credential_id=cred.id,
