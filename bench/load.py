@@ -128,7 +128,8 @@ class Hallmark:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.issuer = f"http://localhost:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_")}
+        keep = ("HALLMARK_WORKER_CLASS", "HALLMARK_THREADS")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_") or k in keep}
         self.env.update(HALLMARK_INSTANCE=str(folder), HALLMARK_ISSUER=self.issuer,
                         HALLMARK_RATELIMIT_LOGIN="1000000 per minute", HALLMARK_RATELIMIT_TOKEN="1000000 per minute")
         if database_url:

@@ -11,7 +11,8 @@ def settings(bind: str | None = None, workers: int | None = None) -> dict:
     return {
         "bind": bind or os.environ.get("HALLMARK_BIND", "127.0.0.1:8080"),
         "workers": workers or int(os.environ.get("HALLMARK_WORKERS", 0)) or min(2 * multiprocessing.cpu_count() + 1, 8),
-        "worker_class": "sync",
+        "worker_class": os.environ.get("HALLMARK_WORKER_CLASS", "sync"),
+        "threads": int(os.environ.get("HALLMARK_THREADS", 1)),
         "timeout": 30,
         "graceful_timeout": 20,
         "keepalive": 5,
