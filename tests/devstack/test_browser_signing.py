@@ -49,6 +49,14 @@ def read_user_code(process: subprocess.Popen) -> str:
     return re.search(r"enter the code ([A-Z]{4}-[A-Z]{4})", line).group(1)
 
 
+def signed_and_verified(process, hallmark, stack, files, username):
+    """The signing process finished with a progress line per file, and every bundle verifies."""
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert "[3/3]" in stderr
+    verify_all(hallmark, stack, files, username)
+
+
 def verify_all(hallmark, stack, files, username):
     result = hallmark_cli("verify", "--trust-config", str(stack.trust_config), "--identity",
                           f"{hallmark.url}/u/{username}", "--issuer", hallmark.url, *map(str, files))
@@ -80,10 +88,7 @@ def test_sign_through_the_browser_loopback_flow(hallmark, stack, key_page, tmp_p
     files = three_files(tmp_path)
     process = start_sign(stack, files, env=env)
     touch_key_at_opened_url(page, url_file, process)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 0, stderr
-    assert "[3/3]" in stderr
-    verify_all(hallmark, stack, files, "browsy")
+    signed_and_verified(process, hallmark, stack, files, "browsy")
 
 
 def test_sign_through_the_device_flow(hallmark, stack, key_page, tmp_path):
@@ -98,10 +103,7 @@ def test_sign_through_the_device_flow(hallmark, stack, key_page, tmp_path):
     page.click("#approve")
     page.wait_for_selector("#device-result")
     assert page.text_content("#device-result") == "Approved"
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 0, stderr
-    assert "[3/3]" in stderr
-    verify_all(hallmark, stack, files, "devicey")
+    signed_and_verified(process, hallmark, stack, files, "devicey")
 
 
 def test_denied_device_login_is_reported(hallmark, stack, key_page, tmp_path):
