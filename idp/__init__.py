@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import ConfigError, Settings
+from .secretfiles import read_or_create
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -19,11 +19,7 @@ MAX_BODY = 64 * 1024
 def _instance_secret(instance: Path, name: str) -> str:
     """Read a secret from the instance folder, creating it (mode 0600) on first run."""
     path = instance / name
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    value = path.read_text().strip()
+    value = read_or_create(path)
     if len(value) < 32:
         raise ConfigError(f"{path} holds a secret that is too short; delete it to have a new one generated")
     return value

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy import DateTime, Integer, LargeBinary, func, select, text
 
 from . import clock
 from .extensions import db
+from .secretfiles import write_private
 
 FORMAT = "hallmark-backup"
 SECRET_FILES = ("secret-key", "key-passphrase")
@@ -119,13 +119,9 @@ def unseal(blob: bytes, passphrase: str | None) -> dict:
 def write(path: Path, blob: bytes) -> None:
     """Write the backup 0600 (it holds key material), replacing nothing."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_private(path, blob)
     except FileExistsError as exc:
         raise BackupError(f"{path} already exists; choose a new file name") from exc
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(blob)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def restore(document: dict, instance_path: Path) -> dict[str, int]:
@@ -145,9 +141,7 @@ def restore(document: dict, instance_path: Path) -> dict[str, int]:
         if path.exists() and path.read_text() != value:
             path.unlink()
         if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(value)
+            write_private(path, value.encode())
     counts = {}
     for table in db.metadata.sorted_tables:
         rows = document["tables"].get(table.name, [])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -10,6 +9,7 @@ from urllib.parse import urlsplit
 
 from .extensions import db
 from .models import Client
+from .secretfiles import sha256_hex
 
 OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
 SIGSTORE_CLIENT_ID = "sigstore"
@@ -21,9 +21,7 @@ class ClientError(ValueError):
     """A client registration is invalid."""
 
 
-def hash_secret(secret: str) -> str:
-    """Hash a client secret for storage (secrets are 256-bit random, so SHA-256 suffices)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+hash_secret = sha256_hex  # client secrets are 256-bit random, so SHA-256 suffices
 
 
 def secret_matches(client: Client, secret: str | None) -> bool:

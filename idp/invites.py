@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
 from . import clock
 from .extensions import db
 from .models import Invite
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+from .secretfiles import sha256_hex as token_hash
 
 
 def create(*, admin: bool, lifetime: int, recover_user_id: int | None = None) -> str:

@@ -11,7 +11,6 @@ one database and the same secrets all see every key.
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from datetime import timedelta
@@ -25,6 +24,7 @@ from . import clock
 from .config import Settings
 from .extensions import db
 from .models import SigningKey
+from .secretfiles import read_or_create
 
 ALG = "ES256"
 _private_cache: dict[str, ECKey] = {}
@@ -38,12 +38,7 @@ def passphrase(settings: Settings) -> bytes:
     """``HALLMARK_KEY_PASSPHRASE``, else the instance's generated one (created 0600 on first use)."""
     if settings.key_passphrase:
         return settings.key_passphrase.encode()
-    path = settings.instance_path / "key-passphrase"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(32))
-    return path.read_text().strip().encode()
+    return read_or_create(settings.instance_path / "key-passphrase", 32).encode()
 
 
 def _encrypted_pem(settings: Settings, key: ec.EllipticCurvePrivateKey) -> bytes:

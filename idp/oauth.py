@@ -9,7 +9,6 @@ Deviations from stock Authlib, each for a reason in DESIGN §7:
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,16 +29,13 @@ from .config import Settings
 from .extensions import db
 from .identity import identity_claims
 from .models import AuthorizationCode, Client, Credential, DeviceCode, IssuedToken, User
+from .secretfiles import sha256_hex
 
 SCOPES = ["openid", "email"]
 
 
 def settings() -> Settings:
     return current_app.extensions["hallmark"]
-
-
-def code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
 
 
 class OAuthClient(ClientMixin):
@@ -142,7 +138,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         challenge = data.get("code_challenge")
         now = clock.now()
         row = AuthorizationCode(
-            code_hash=code_hash(code), client_id=request.client.get_client_id(), user_id=request.user.id,
+            code_hash=sha256_hex(code), client_id=request.client.get_client_id(), user_id=request.user.id,
             credential_id=getattr(g, "authorizing_credential_id", None),
             redirect_uri=self.redirect_uri, scope=request.scope or "", nonce=data.get("nonce"),
             code_challenge=challenge, code_challenge_method=(data.get("code_challenge_method") or "S256") if challenge else None,
@@ -152,7 +148,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         db.session.commit()
 
     def query_authorization_code(self, code, client):
-        row = AuthorizationCode.query.filter_by(code_hash=code_hash(code)).first()
+        row = AuthorizationCode.query.filter_by(code_hash=sha256_hex(code)).first()
         if row is None or row.client_id != client.get_client_id():
             return None
         if row.used_at is not None:
@@ -198,7 +194,7 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):
 
     def save_device_credential(self, client_id, scope, data):
         now = clock.now()
-        db.session.add(DeviceCode(device_code_hash=code_hash(data["device_code"]), user_code=data["user_code"],
+        db.session.add(DeviceCode(device_code_hash=sha256_hex(data["device_code"]), user_code=data["user_code"],
                                   client_id=client_id, scope=scope or "", interval=data["interval"],
                                   created_at=now, expires_at=now + timedelta(seconds=data["expires_in"])))
         db.session.commit()
@@ -210,7 +206,7 @@ class DeviceGrant(DeviceCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
 
     def query_device_credential(self, device_code):
-        row = DeviceCode.query.filter_by(device_code_hash=code_hash(device_code)).first()
+        row = DeviceCode.query.filter_by(device_code_hash=sha256_hex(device_code)).first()
         if row is not None and row.status == "consumed":
             raise InvalidGrantError("This device code was already used.")
         return row

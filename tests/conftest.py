@@ -19,11 +19,7 @@ def postgres():
     """One PostgreSQL server per test process (started on first use)."""
     import pg
 
-    if not pg.available():
-        pytest.fail("PostgreSQL is not installed: run 'make test' (it installs Debian's postgresql)")
-    server = pg.PostgresServer()
-    yield server
-    server.stop()
+    yield from pg.running()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

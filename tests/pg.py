@@ -22,6 +22,19 @@ def available() -> bool:
     return _binary("initdb") is not None and _binary("pg_ctl") is not None
 
 
+def running():
+    """Yield a started server (for fixtures), failing clearly if PostgreSQL is not installed."""
+    import pytest
+
+    if not available():
+        pytest.fail("PostgreSQL is not installed: run 'make test' (it installs Debian's postgresql)")
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 class PostgresServer:
     """initdb + pg_ctl on a free port, fsync off; ``database()`` hands out fresh empty databases."""
 
@@ -34,10 +47,18 @@ class PostgresServer:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run(_binary("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync",
                   "-E", "UTF8")
+        self.start_server()
+
+    def start_server(self) -> None:
+        """Start (or restart) the server on its port and wait until it accepts connections."""
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
         self._run(_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w",
                   "start")
+
+    def stop_server(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its data (``fast`` disconnects clients, as an outage would)."""
+        self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", mode, "stop")
 
     def _run(self, *command: str) -> None:
         if self._as_postgres:
@@ -59,8 +80,9 @@ class PostgresServer:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
+        """Stop the server and delete its files."""
         try:
-            self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+            self.stop_server("immediate")
         finally:
             if not os.environ.get("HALLMARK_TEST_KEEP_PG"):
                 shutil.rmtree(self.folder, ignore_errors=True)

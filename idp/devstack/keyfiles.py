@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from ..secretfiles import write_private
 
 
 def load_or_create_key(path: Path) -> ec.EllipticCurvePrivateKey:
@@ -23,15 +24,6 @@ def load_or_create_key(path: Path) -> ec.EllipticCurvePrivateKey:
                             serialization.NoEncryption())
     write_private(path, pem)
     return key
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file readable only by its owner, durably."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def spki_der(key: ec.EllipticCurvePublicKey) -> bytes:

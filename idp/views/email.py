@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -12,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from .. import audit, clock, mail
 from ..extensions import db, limiter
 from ..models import EmailVerification, User
+from ..secretfiles import sha256_hex
 from ..sessions import current_user, login_required
 
 bp = Blueprint("email", __name__)
@@ -22,12 +22,8 @@ def _settings():
     return current_app.extensions["hallmark"]
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _pending(token: str) -> EmailVerification | None:
-    row = EmailVerification.query.filter_by(token_hash=_hash(token)).first()
+    row = EmailVerification.query.filter_by(token_hash=sha256_hex(token)).first()
     if row is None or row.used_at is not None or row.expires_at <= clock.now():
         return None
     return row
@@ -46,7 +42,7 @@ def add():
         flash("That does not look like an email address.")
         return redirect(url_for("account.page"))
     token = secrets.token_urlsafe(32)
-    db.session.add(EmailVerification(token_hash=_hash(token), user_id=user.id, email=address,
+    db.session.add(EmailVerification(token_hash=sha256_hex(token), user_id=user.id, email=address,
                                      expires_at=clock.now() + timedelta(seconds=settings.email_link_lifetime)))
     db.session.commit()
     link = f"{settings.issuer}/account/email/verify/{token}"
@@ -77,7 +73,7 @@ def confirm_page(token: str):
 def confirm(token: str):
     row = _pending(token)
     now = clock.now()
-    used = (EmailVerification.query.filter_by(token_hash=_hash(token), used_at=None)
+    used = (EmailVerification.query.filter_by(token_hash=sha256_hex(token), used_at=None)
             .update({"used_at": now}, synchronize_session=False)) if row else 0
     if used != 1:
         db.session.rollback()

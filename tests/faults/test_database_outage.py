@@ -16,11 +16,8 @@ from softauthn import SoftAuthenticator
 
 @pytest.fixture
 def own_postgres():
-    if not pg.available():
-        pytest.fail("PostgreSQL is not installed: run 'make test'")
-    server = pg.PostgresServer()
-    yield server
-    server.stop()
+    """A server of this test's own, since the test stops it."""
+    yield from pg.running()
 
 
 def test_postgresql_stops_and_comes_back(tmp_path, own_postgres):
@@ -28,15 +25,13 @@ def test_postgresql_stops_and_comes_back(tmp_path, own_postgres):
     try:
         client = HttpClient(server.url)
         enroll(client, server.app, "before")
-        own_postgres._run(pg._binary("pg_ctl"), "-D", str(own_postgres.data), "-m", "fast", "stop")
+        own_postgres.stop_server()
         down = requests.get(f"{server.url}/healthz", timeout=10)
         assert down.status_code == 503
         refused = post_json(HttpClient(server.url), "/login/options")
         assert refused.status_code == 503 and "database is unavailable" in refused.get_json()["error_description"]
         assert refused.headers["Retry-After"]
-        options = f"-p {own_postgres.port} -k {own_postgres.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        own_postgres._run(pg._binary("pg_ctl"), "-D", str(own_postgres.data), "-o", options, "-l",
-                          str(own_postgres.folder / "log"), "-w", "start")
+        own_postgres.start_server()
         assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
         enroll(HttpClient(server.url), server.app, "after")
         with server.app.app_context():
