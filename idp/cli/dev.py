@@ -90,7 +90,7 @@ def command(port: int, stack_port: int) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         for name, args, ready in (
-            ("idp", ["serve", "--port", str(port), "--workers", "2"],
+            ("idp", ["serve", "--port", str(port), "--workers", "2", "--no-invite"],
              f"http://127.0.0.1:{port}/.well-known/openid-configuration"),
             ("devstack", ["devstack", "--port", str(stack_port)], f"http://127.0.0.1:{stack_port}/api/v1/log"),
         ):

@@ -25,14 +25,15 @@ def _first_admin_link(app) -> str | None:
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="gunicorn workers (default: 2 x CPUs + 1, at most 8)")
 @click.option("--debug", is_flag=True, help="Use Flask's development server with the debugger.")
-def command(host: str, port: int, workers: int | None, debug: bool) -> None:
+@click.option("--no-invite", is_flag=True, help="Do not create the first administrator's link (hallmark dev does).")
+def command(host: str, port: int, workers: int | None, debug: bool, no_invite: bool) -> None:
     """Serve Hallmark. Applies migrations first; prints an admin enrollment link if there is no admin yet."""
     from .. import create_app
 
     app = create_app()
     upgrade_database(app)
     settings = app.extensions["hallmark"]
-    link = _first_admin_link(app)
+    link = None if no_invite else _first_admin_link(app)
     click.echo(f"Hallmark issuer {settings.issuer} (instance folder {settings.instance_path})")
     if link:
         click.echo("No administrator yet. Enroll the first one with this one-time link (24 hours):")
