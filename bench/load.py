@@ -8,6 +8,11 @@ Flows (against Hallmark under gunicorn, on SQLite or PostgreSQL):
   4. RSS per gunicorn worker after the run
 and flow 1 against node oidc-provider (bench/node), same driver, same machine, as a ratio.
 
+Flows 1 and 3 are driven by bench/driver (Rust, standard library only, built here with
+`cargo build --offline`): keep-alive connections, one thread each, so that the driver takes
+little of the CPU it shares with the servers. Flow 2 needs a software authenticator (ES256,
+CBOR) and is driven from Python.
+
     .venv/bin/python bench/load.py [--db sqlite|postgresql] [--workers 4] [--concurrency 32] [--iterations 2000]
 """
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -121,6 +127,39 @@ def measure(name: str, iterations: int, concurrency: int, one, per_worker_state)
             "first_error": errors[0] if errors else ""}
 
 
+DRIVER = ROOT / "bench" / "driver"
+
+
+def build_driver() -> Path:
+    """Build the Rust load driver (no dependencies, so offline) and return its path."""
+    if not shutil.which("cargo"):
+        raise SystemExit("bench/load.py needs cargo (Rust) to build bench/driver")
+    subprocess.run(["cargo", "build", "--release", "--offline", "--quiet"], cwd=DRIVER, check=True)
+    return DRIVER / "target" / "release" / "hallmark-load"
+
+
+def drive(name: str, args: list[str], stdin: str = "") -> dict:
+    """Run the Rust driver with ``args`` and return its summary as a table row."""
+    out = subprocess.run([str(build_driver()), *args], input=stdin, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"load driver failed: {out.stderr.strip()}")
+    return {"flow": name, **json.loads(out.stdout)}
+
+
+def drive_code_flow(name: str, base: str, authorize_path: str, token_path: str, cookies, iterations: int,
+                    concurrency: int) -> dict:
+    """Flow 1 for any provider, with fresh PKCE pairs made here (SHA-256 from Python's hashlib)."""
+    cookie = "; ".join(f"{c.name}={c.value}" for c in cookies)
+    pairs = "\n".join(" ".join(pkce()) for _ in range(iterations))
+    return drive(name, ["code", base, authorize_path, token_path, "bench", CALLBACK, cookie, str(iterations),
+                        str(concurrency)], pairs)
+
+
+def drive_get(name: str, base: str, paths: list[str], iterations: int, concurrency: int) -> dict:
+    """Flow 3: every path fetched once per iteration."""
+    return drive(name, ["get", base, ",".join(paths), str(iterations), str(concurrency)])
+
+
 class Hallmark:
     """``hallmark serve`` with the recommended gunicorn configuration."""
 
@@ -170,29 +209,6 @@ class Hallmark:
         self.process.wait(timeout=20)
 
 
-def code_flow(base: str, authorize_path: str, token_path: str, cookies) -> callable:
-    """Flow 1 for any provider: GET authorize with the session cookie → code → POST token."""
-
-    def state(_):
-        session = requests.Session()
-        session.cookies.update(cookies)
-        return session
-
-    def one(session):
-        verifier, challenge = pkce()
-        reply = session.get(f"{base}{authorize_path}?response_type=code&client_id=bench&scope=openid&state=s"
-                            f"&redirect_uri={CALLBACK}&code_challenge={challenge}&code_challenge_method=S256",
-                            allow_redirects=False)
-        code = CODE_RE.search(reply.headers["Location"]).group(1)
-        token = session.post(f"{base}{token_path}", data={"grant_type": "authorization_code", "code": code,
-                                                          "code_verifier": verifier, "redirect_uri": CALLBACK,
-                                                          "client_id": "bench"})
-        if token.status_code != 200:
-            raise RuntimeError(f"token {token.status_code}")
-
-    return state, one
-
-
 def signing_flow(hallmark: Hallmark, concurrency: int):
     """Flow 2: a fresh key touch for every signing token (one enrolled user per worker)."""
     users = [hallmark.enrolled_session(f"signer-{i}-{secrets.token_hex(3)}") for i in range(concurrency)]
@@ -216,14 +232,6 @@ def signing_flow(hallmark: Hallmark, concurrency: int):
             raise RuntimeError(f"token {token.status_code}")
 
     return (lambda i: users[i]), one
-
-
-def discovery_flow(base: str, discovery: str, jwks: str):
-    def one(session):
-        assert session.get(base + discovery).status_code == 200
-        assert session.get(base + jwks).status_code == 200
-
-    return (lambda _: requests.Session()), one
 
 
 def node_peer(port: int) -> subprocess.Popen | None:
@@ -286,13 +294,13 @@ def main() -> None:
         rows = []
         try:
             session, auth = hallmark.enrolled_session("bench-user")
-            rows.append(measure(f"1. code+PKCE, logged in ({args.db})", args.iterations, args.concurrency,
-                                *reversed(code_flow(hallmark.url, "/authorize", "/token", session.cookies))))
+            rows.append(drive_code_flow(f"1. code+PKCE, logged in ({args.db})", hallmark.url, "/authorize",
+                                        "/token", session.cookies, args.iterations, args.concurrency))
             rows.append(measure(f"2. signing login + key touch ({args.db})", args.signing_iterations,
                                 min(args.concurrency, 16), *reversed(signing_flow(hallmark, min(args.concurrency, 16)))))
-            rows.append(measure(f"3. discovery + JWKS ({args.db}, 2 req/it)", args.iterations, args.concurrency,
-                                *reversed(discovery_flow(hallmark.url, "/.well-known/openid-configuration",
-                                                         "/.well-known/jwks.json"))))
+            rows.append(drive_get(f"3. discovery + JWKS ({args.db}, 2 req/it)", hallmark.url,
+                                  ["/.well-known/openid-configuration", "/.well-known/jwks.json"],
+                                  args.iterations, args.concurrency))
             seeded = 0
             for target in sorted(args.seed):
                 print(f"seeding to {target} users …", flush=True)
@@ -314,12 +322,11 @@ def main() -> None:
                 try:
                     base = f"http://localhost:{port}"      # its issuer: cookies and redirects use this host
                     peer_session = node_session(base)
-                    rows.append(measure("1. code+PKCE, logged in (node oidc-provider)", args.iterations,
-                                        args.concurrency, *reversed(code_flow(base, "/auth", "/token",
-                                                                              peer_session.cookies))))
-                    rows.append(measure("3. discovery + JWKS (node oidc-provider)", args.iterations, args.concurrency,
-                                        *reversed(discovery_flow(base, "/.well-known/openid-configuration",
-                                                                 "/jwks"))))
+                    rows.append(drive_code_flow("1. code+PKCE, logged in (node oidc-provider)", base, "/auth",
+                                                "/token", peer_session.cookies, args.iterations, args.concurrency))
+                    rows.append(drive_get("3. discovery + JWKS (node oidc-provider)", base,
+                                          ["/.well-known/openid-configuration", "/jwks"], args.iterations,
+                                          args.concurrency))
                 finally:
                     peer.terminate()
                     peer.wait(timeout=10)

@@ -36,13 +36,16 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     app.config.update(
         SECRET_KEY=os.environ.get("HALLMARK_SECRET_KEY") or _instance_secret(settings.instance_path, "secret-key"),
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # A pooled server connection may have died (restart, failover): test it on checkout.
+        # A SQLite connection is a file handle and cannot go stale, so it skips the extra round trip.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not settings.database_url.startswith("sqlite")},
         MAX_CONTENT_LENGTH=MAX_BODY,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
         SESSION_COOKIE_NAME="hallmark_session",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
+        SESSION_REFRESH_EACH_REQUEST=False,     # a session lasts 12 h from login, not from last use
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage,

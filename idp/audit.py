@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from .extensions import db
 from .models import AuditEvent, User
 
 
 def record(event: str, *, user: User | None = None, actor: str | None = None,
-           security: bool = False, commit: bool = True, **details) -> AuditEvent:
+           security: bool = False, commit: bool = True, **details) -> None:
     """Append one audit event; ``actor`` defaults to the user's name."""
-    entry = AuditEvent(
+    db.session.execute(insert(AuditEvent.__table__).values(
         event=event,
         user_id=user.id if user else None,
         actor=actor or (user.username if user else "anonymous"),
         security=security,
         details=details,
-    )
-    db.session.add(entry)
+    ))
     if commit:
         db.session.commit()
-    return entry
 
 
 def events_for(user: User, limit: int = 100) -> list[AuditEvent]:

@@ -7,6 +7,7 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
+from . import ttlcache
 from .extensions import db
 from .models import Client
 from .secretfiles import sha256_hex
@@ -61,6 +62,7 @@ def ensure_sigstore_client(fresh_touch: bool) -> Client:
     if client.require_fresh_touch != fresh_touch:
         client.require_fresh_touch = fresh_touch
     db.session.commit()
+    ttlcache.forget("clients")
     return client
 
 
@@ -93,4 +95,5 @@ def register(client_id: str, name: str, redirect_uris: list[str], *, confidentia
                     secret_hash=hash_secret(secret) if secret else None)
     db.session.add(client)
     db.session.commit()
+    ttlcache.forget("clients")
     return client, secret

@@ -12,15 +12,13 @@ one database and the same secrets all see every key.
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import current_app
 from joserfc.jwk import ECKey
 
-from . import clock
+from . import clock, ttlcache
 from .config import Settings
 from .extensions import db
 from .models import SigningKey
@@ -130,7 +128,11 @@ def expire_retired(settings: Settings) -> list[str]:
     return gone
 
 
-ACTIVE_CACHE_SECONDS = 5.0
+def _active_row() -> SigningKey:
+    row = SigningKey.query.filter_by(state="active").order_by(SigningKey.id.desc()).first()
+    if row is None:
+        raise SigningKeyError("no active signing key: run 'hallmark keys rotate' or restart to create one")
+    return row
 
 
 def active_key(settings: Settings) -> ECKey:
@@ -139,22 +141,12 @@ def active_key(settings: Settings) -> ECKey:
     Which key is active is cached for a few seconds per app: safe, because a key is published
     (state ``next``) long before it becomes active and stays published while it retires.
     """
-    cache = current_app.extensions.setdefault("hallmark.active_key", {})
-    now = time.monotonic()
-    if cache and now - cache["at"] < ACTIVE_CACHE_SECONDS and cache["kid"] in _private_cache:
-        return _private_cache[cache["kid"]]
-    row = SigningKey.query.filter_by(state="active").order_by(SigningKey.id.desc()).first()
-    if row is None:
-        raise SigningKeyError("no active signing key: run 'hallmark keys rotate' or restart to create one")
-    key = _load_private(settings, row)
-    cache.update(at=now, kid=row.kid)
-    return key
+    return ttlcache.cached("active_key", None, lambda: _load_private(settings, _active_row()))
 
 
 def forget_cached() -> None:
     """Drop this app's cached active key and JWKS (after a change made in this process)."""
-    current_app.extensions.pop("hallmark.active_key", None)
-    current_app.extensions.pop("hallmark.jwks", None)
+    ttlcache.forget("active_key", "jwks")
 
 
 def published_keys() -> list[SigningKey]:

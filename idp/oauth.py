@@ -10,10 +10,10 @@ Deviations from stock Authlib, each for a reason in DESIGN §7:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, InvalidGrantError, InvalidRequestError, grants
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE, DeviceAuthorizationEndpoint, DeviceCodeGrant
@@ -22,8 +22,9 @@ from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants.code import OpenIDToken
 from flask import current_app, g
 from joserfc.jwk import KeySet
+from sqlalchemy import insert, select, update
 
-from . import audit, clock, keys
+from . import audit, clock, keys, ttlcache
 from .clients import redirect_allowed, secret_matches
 from .config import Settings
 from .extensions import db
@@ -81,15 +82,19 @@ class OAuthClient(ClientMixin):
         return grant_type == "authorization_code"
 
 
+def _load_client(client_id: str) -> OAuthClient | None:
+    row = Client.query.filter_by(client_id=client_id).first()
+    if row is None:
+        return None
+    db.session.expunge(row)          # a read-only snapshot, shared by this process's requests
+    return OAuthClient(row)
+
+
 def query_client(client_id: str) -> OAuthClient | None:
-    """The client, looked up once per request (Authlib asks several times)."""
+    """The registered client, cached per process for a few seconds (Authlib asks several times)."""
     if not client_id:
         return None
-    cache = g.setdefault("oauth_clients", {})
-    if client_id not in cache:
-        row = Client.query.filter_by(client_id=client_id).first()
-        cache[client_id] = OAuthClient(row) if row else None
-    return cache[client_id]
+    return ttlcache.cached("clients", client_id, lambda: _load_client(client_id), keep=lambda c: c is not None)
 
 
 def authenticate_public_client(query, request):
@@ -128,6 +133,47 @@ class S256CodeChallenge(CodeChallenge):
         return super().validate_code_challenge(grant, redirect_uri)
 
 
+CODES = AuthorizationCode.__table__
+
+
+@dataclass(frozen=True)
+class RedeemableCode(AuthorizationCodeMixin):
+    """An authorization code row as Authlib's grant reads it (a plain value, no ORM state)."""
+
+    id: int
+    code_hash: str
+    client_id: str
+    user_id: int
+    credential_id: int | None
+    redirect_uri: str
+    scope: str
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    auth_time: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return self.auth_time
+
+    def get_acr(self) -> None:
+        return None
+
+    def get_amr(self) -> list[str]:
+        return ["hwk", "user"]
+
+
 class CodeGrant(grants.AuthorizationCodeGrant):
     """Authorization code grant with atomic, single-use, short-lived codes."""
 
@@ -137,33 +183,34 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         data = request.payload.data
         challenge = data.get("code_challenge")
         now = clock.now()
-        row = AuthorizationCode(
+        db.session.execute(insert(CODES).values(
             code_hash=sha256_hex(code), client_id=request.client.get_client_id(), user_id=request.user.id,
             credential_id=getattr(g, "authorizing_credential_id", None),
             redirect_uri=self.redirect_uri, scope=request.scope or "", nonce=data.get("nonce"),
             code_challenge=challenge, code_challenge_method=(data.get("code_challenge_method") or "S256") if challenge else None,
             auth_time=getattr(g, "auth_time", clock.timestamp()),
-            created_at=now, expires_at=now + timedelta(seconds=settings().code_lifetime))
-        db.session.add(row)
+            created_at=now, expires_at=now + timedelta(seconds=settings().code_lifetime)))
         db.session.commit()
 
     def query_authorization_code(self, code, client):
-        row = AuthorizationCode.query.filter_by(code_hash=sha256_hex(code)).first()
+        row = db.session.execute(select(CODES).where(CODES.c.code_hash == sha256_hex(code))).first()
         if row is None or row.client_id != client.get_client_id():
             return None
+        redeemable = RedeemableCode(**row._mapping)
         if row.used_at is not None:
-            revoke_tokens_of(row)
+            revoke_tokens_of(redeemable)
             raise InvalidGrantError("This code was already used; the tokens it issued are now revoked.")
         if row.expires_at <= clock.now():
             raise InvalidGrantError("This code has expired; start the login again.")
-        return row
+        return redeemable
 
     def authenticate_user(self, authorization_code):
-        consumed = (AuthorizationCode.query
-                    .filter_by(id=authorization_code.id, used_at=None)
-                    .update({"used_at": clock.now()}, synchronize_session=False))
-        db.session.commit()
+        """Consume the code; committed together with the token record in :func:`save_token`."""
+        consumed = db.session.execute(
+            update(CODES).where(CODES.c.id == authorization_code.id, CODES.c.used_at.is_(None))
+            .values(used_at=clock.now())).rowcount
         if consumed != 1:
+            db.session.rollback()
             revoke_tokens_of(authorization_code)
             raise InvalidGrantError("This code was already used; the tokens it issued are now revoked.")
         g.token_origin = TokenOrigin(client_id=authorization_code.client_id, code_id=authorization_code.id,
@@ -238,7 +285,7 @@ class DeviceGrant(DeviceCodeGrant):
         return user
 
 
-def revoke_tokens_of(code: AuthorizationCode) -> None:
+def revoke_tokens_of(code: RedeemableCode) -> None:
     """Revoke every token issued from ``code`` and record the reuse as a security event."""
     count = (IssuedToken.query.filter_by(code_id=code.id, revoked_at=None)
              .update({"revoked_at": clock.now()}, synchronize_session=False))
@@ -317,14 +364,14 @@ def save_token(token: dict, request) -> None:
     """Record the issued token by ``jti`` (for revocation on code reuse) and audit it."""
     origin: TokenOrigin = g.token_origin
     cfg = settings()
-    db.session.add(IssuedToken(jti=g.token_jti, code_id=origin.code_id, client_id=origin.client_id,
-                               user_id=request.user.id,
-                               expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime)))
+    db.session.execute(insert(IssuedToken.__table__).values(
+        jti=g.token_jti, code_id=origin.code_id, client_id=origin.client_id, user_id=request.user.id,
+        expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime)))
     credential = db.session.get(Credential, origin.credential_id) if origin.credential_id else None
     audit.record("token.issued", user=request.user, client=origin.client_id, grant=origin.grant,
                  sub=identity_claims(request.user, cfg)["sub"], jti=g.token_jti,
                  credential=credential.name if credential else None, commit=False)
-    db.session.commit()          # the token record and its audit event in one transaction
+    db.session.commit()   # the code's consumption, the token record and its audit event: one transaction
 
 
 def create_server(app, cfg: Settings) -> AuthorizationServer:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
+import json
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app
 
-from .. import keys
+from .. import keys, ttlcache
 from ..oauth import SCOPES
 
 bp = Blueprint("wellknown", __name__)
@@ -40,29 +40,20 @@ def discovery_document(issuer: str) -> dict:
     }
 
 
+def _public_json(body: bytes, max_age: int) -> Response:
+    """A pre-encoded public JSON document with caching headers (no per-request serialisation)."""
+    return Response(body, mimetype="application/json", headers={
+        "Cache-Control": f"public, max-age={max_age}", "Access-Control-Allow-Origin": "*"})
+
+
 @bp.get("/.well-known/openid-configuration")
 def openid_configuration():
-    cache = current_app.extensions.setdefault("hallmark.discovery", {})
     issuer = current_app.extensions["hallmark"].issuer
-    if issuer not in cache:
-        cache[issuer] = discovery_document(issuer)
-    response = jsonify(cache[issuer])
-    response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-JWKS_CACHE_SECONDS = 5.0
+    return _public_json(ttlcache.cached("discovery", issuer, lambda: json.dumps(discovery_document(issuer)).encode(),
+                                        seconds=float("inf")), 300)
 
 
 @bp.get("/.well-known/jwks.json")
 def jwks():
     """Served from memory, refreshed from the database every few seconds (rotations publish ahead)."""
-    cache = current_app.extensions.setdefault("hallmark.jwks", {})
-    now = time.monotonic()
-    if not cache or now - cache["at"] > JWKS_CACHE_SECONDS:
-        cache.update(at=now, body=keys.jwks())
-    response = jsonify(cache["body"])
-    response.headers["Cache-Control"] = "public, max-age=60"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _public_json(ttlcache.cached("jwks", None, lambda: json.dumps(keys.jwks()).encode()), 60)
