@@ -7,17 +7,19 @@ from sqlalchemy import insert
 from .extensions import db
 from .models import AuditEvent, User
 
+INSERT_EVENT = insert(AuditEvent.__table__)   # built once: the token endpoint records an event per token
+
 
 def record(event: str, *, user: User | None = None, actor: str | None = None,
            security: bool = False, commit: bool = True, **details) -> None:
     """Append one audit event; ``actor`` defaults to the user's name."""
-    db.session.execute(insert(AuditEvent.__table__).values(
-        event=event,
-        user_id=user.id if user else None,
-        actor=actor or (user.username if user else "anonymous"),
-        security=security,
-        details=details,
-    ))
+    db.session.execute(INSERT_EVENT, {
+        "event": event,
+        "user_id": user.id if user else None,
+        "actor": actor or (user.username if user else "anonymous"),
+        "security": security,
+        "details": details,
+    })
     if commit:
         db.session.commit()
 

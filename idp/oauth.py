@@ -9,6 +9,7 @@ Deviations from stock Authlib, each for a reason in DESIGN §7:
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,9 +23,10 @@ from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants.code import OpenIDToken
 from flask import current_app, g
 from joserfc.jwk import KeySet
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from . import audit, clock, keys, ttlcache
+from .accounts import enabled_account
 from .clients import redirect_allowed, secret_matches
 from .config import Settings
 from .extensions import db
@@ -133,7 +135,13 @@ class S256CodeChallenge(CodeChallenge):
         return super().validate_code_challenge(grant, redirect_uri)
 
 
+# The statements of the token hot path, built once (building one per request costs more than running it).
 CODES = AuthorizationCode.__table__
+INSERT_CODE = insert(CODES)
+SELECT_CODE = select(CODES).where(CODES.c.code_hash == bindparam("hash"))
+CONSUME_CODE = (update(CODES).where(CODES.c.id == bindparam("code_id"), CODES.c.used_at.is_(None))
+                .values(used_at=bindparam("now")))
+INSERT_TOKEN = insert(IssuedToken.__table__)
 
 
 @dataclass(frozen=True)
@@ -179,21 +187,25 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
+    def generate_authorization_code(self) -> str:
+        """256 random bits from ``secrets`` (Authlib's default draws 48 characters one at a time)."""
+        return secrets.token_urlsafe(32)
+
     def save_authorization_code(self, code, request):
         data = request.payload.data
         challenge = data.get("code_challenge")
         now = clock.now()
-        db.session.execute(insert(CODES).values(
+        db.session.execute(INSERT_CODE, dict(
             code_hash=sha256_hex(code), client_id=request.client.get_client_id(), user_id=request.user.id,
             credential_id=getattr(g, "authorizing_credential_id", None),
             redirect_uri=self.redirect_uri, scope=request.scope or "", nonce=data.get("nonce"),
             code_challenge=challenge, code_challenge_method=(data.get("code_challenge_method") or "S256") if challenge else None,
             auth_time=getattr(g, "auth_time", clock.timestamp()),
-            created_at=now, expires_at=now + timedelta(seconds=settings().code_lifetime)))
+            created_at=now, expires_at=now + timedelta(seconds=settings().code_lifetime), used_at=None))
         db.session.commit()
 
     def query_authorization_code(self, code, client):
-        row = db.session.execute(select(CODES).where(CODES.c.code_hash == sha256_hex(code))).first()
+        row = db.session.execute(SELECT_CODE, {"hash": sha256_hex(code)}).first()
         if row is None or row.client_id != client.get_client_id():
             return None
         redeemable = RedeemableCode(**row._mapping)
@@ -206,9 +218,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code):
         """Consume the code; committed together with the token record in :func:`save_token`."""
-        consumed = db.session.execute(
-            update(CODES).where(CODES.c.id == authorization_code.id, CODES.c.used_at.is_(None))
-            .values(used_at=clock.now())).rowcount
+        consumed = db.session.execute(CONSUME_CODE, {"code_id": authorization_code.id, "now": clock.now()}).rowcount
         if consumed != 1:
             db.session.rollback()
             revoke_tokens_of(authorization_code)
@@ -216,8 +226,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         g.token_origin = TokenOrigin(client_id=authorization_code.client_id, code_id=authorization_code.id,
                                      credential_id=authorization_code.credential_id,
                                      auth_time=authorization_code.auth_time)
-        user = db.session.get(User, authorization_code.user_id)
-        return user if user is not None and user.disabled_at is None else None
+        return enabled_account(authorization_code.user_id)
 
     def delete_authorization_code(self, authorization_code):
         """Kept (marked used) so that a second redemption is detected; purged once expired."""
@@ -338,7 +347,7 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         return _signing_keyset()
 
     def get_jti(self, client, grant_type, user, scope):
-        g.token_jti = super().get_jti(client, grant_type, user, scope)
+        g.token_jti = secrets.token_urlsafe(16)
         return g.token_jti
 
     def get_extra_claims(self, client, grant_type, user, scope):
@@ -364,9 +373,9 @@ def save_token(token: dict, request) -> None:
     """Record the issued token by ``jti`` (for revocation on code reuse) and audit it."""
     origin: TokenOrigin = g.token_origin
     cfg = settings()
-    db.session.execute(insert(IssuedToken.__table__).values(
+    db.session.execute(INSERT_TOKEN, dict(
         jti=g.token_jti, code_id=origin.code_id, client_id=origin.client_id, user_id=request.user.id,
-        expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime)))
+        expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime), revoked_at=None))
     credential = db.session.get(Credential, origin.credential_id) if origin.credential_id else None
     audit.record("token.issued", user=request.user, client=origin.client_id, grant=origin.grant,
                  sub=identity_claims(request.user, cfg)["sub"], jti=g.token_jti,

@@ -7,6 +7,7 @@ from functools import wraps
 from flask import redirect, request, session, url_for
 
 from . import clock
+from .accounts import Account, enabled_account
 from .extensions import db
 from .models import User
 
@@ -21,6 +22,17 @@ def current_user() -> User | None:
         session.clear()
         return None
     return user
+
+
+def current_account() -> Account | None:
+    """Like :func:`current_user`, as a read-only :class:`Account` (the authorize endpoint's cheap read)."""
+    uid = session.get("uid")
+    if uid is None:
+        return None
+    account = enabled_account(uid)
+    if account is None:
+        session.clear()
+    return account
 
 
 def log_in(user: User) -> None:

@@ -15,8 +15,9 @@ from ..clients import OOB_REDIRECT_URI, SIGSTORE_CLIENT_ID
 from ..errors import error_response
 from ..extensions import csrf, db, limiter
 from ..identity import signing_identity_missing
-from ..models import Client, LoginGrant, User
-from ..sessions import current_user
+from ..models import Client, LoginGrant
+from ..accounts import enabled_account
+from ..sessions import current_account
 
 bp = Blueprint("oauth", __name__)
 
@@ -71,7 +72,7 @@ def authorize():
     if duplicates:
         return error_response(400, f"This sign-in request repeats parameters: {', '.join(duplicates)}.",
                               "invalid_request")
-    user = current_user()
+    user = current_account()
     prompt = request.args.get("prompt", "").split()
     try:
         grant = _server().get_consent_grant(end_user=user)
@@ -90,7 +91,9 @@ def authorize():
                 "login.html", client=client, authorize=True, signing=client.require_fresh_touch))
             response.headers["Cache-Control"] = "no-store"
             return response
-        user = db.session.get(User, login_grant.user_id)
+        user = enabled_account(login_grant.user_id)
+        if user is None:
+            return error_response(403, "This account is disabled.", "access_denied")
         credential_id = login_grant.credential_id
         g.auth_time = int(login_grant.created_at.timestamp())
     else:

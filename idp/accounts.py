@@ -1,0 +1,41 @@
+"""A read-only view of a user for the OAuth hot path: one indexed read, no ORM object.
+
+The account pages keep using the ORM :class:`~idp.models.User` (they follow relationships); the
+authorize and token endpoints only need who the user is and whether the account is enabled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, select
+
+from .extensions import db
+from .models import User
+
+USERS = User.__table__
+SELECT_ACCOUNT = select(USERS.c.id, USERS.c.username, USERS.c.email, USERS.c.email_verified_at,
+                        USERS.c.disabled_at).where(USERS.c.id == bindparam("user_id"))
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who a token is for: the columns the identity claims and the audit log read."""
+
+    id: int
+    username: str
+    email: str | None
+    email_verified_at: datetime | None
+    disabled_at: datetime | None
+
+    def get_user_id(self) -> int:
+        return self.id
+
+
+def enabled_account(user_id: int) -> Account | None:
+    """The account ``user_id`` if it exists and is not disabled."""
+    row = db.session.execute(SELECT_ACCOUNT, {"user_id": user_id}).first()
+    if row is None or row.disabled_at is not None:
+        return None
+    return Account(**row._mapping)
