@@ -217,13 +217,8 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         return redeemable
 
     def authenticate_user(self, authorization_code):
-        """Consume the code; committed together with the token record in :func:`save_token`."""
-        consumed = db.session.execute(CONSUME_CODE, {"code_id": authorization_code.id, "now": clock.now()}).rowcount
-        if consumed != 1:
-            db.session.rollback()
-            revoke_tokens_of(authorization_code)
-            raise InvalidGrantError("This code was already used; the tokens it issued are now revoked.")
-        g.token_origin = TokenOrigin(client_id=authorization_code.client_id, code_id=authorization_code.id,
+        """The code's account; the code itself is consumed when the token is saved (:func:`save_token`)."""
+        g.token_origin = TokenOrigin(client_id=authorization_code.client_id, code=authorization_code,
                                      credential_id=authorization_code.credential_id,
                                      auth_time=authorization_code.auth_time)
         return enabled_account(authorization_code.user_id)
@@ -365,22 +360,33 @@ class TokenOrigin:
     client_id: str
     credential_id: int | None
     auth_time: int | None
-    code_id: int | None = None
+    code: RedeemableCode | None = None
     grant: str = "authorization_code"
 
 
+def _consume(code: RedeemableCode) -> None:
+    """Mark ``code`` used, atomically; a second redemption (even a concurrent one) revokes the first's tokens."""
+    if db.session.execute(CONSUME_CODE, {"code_id": code.id, "now": clock.now()}).rowcount != 1:
+        db.session.rollback()
+        revoke_tokens_of(code)
+        raise InvalidGrantError("This code was already used; the tokens it issued are now revoked.")
+
+
 def save_token(token: dict, request) -> None:
-    """Record the issued token by ``jti`` (for revocation on code reuse) and audit it."""
+    """Consume the code, record the token by ``jti`` (for revocation on reuse) and audit it: one short
+    write transaction. If the code was redeemed meanwhile, the token just made is never sent."""
     origin: TokenOrigin = g.token_origin
     cfg = settings()
-    db.session.execute(INSERT_TOKEN, dict(
-        jti=g.token_jti, code_id=origin.code_id, client_id=origin.client_id, user_id=request.user.id,
-        expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime), revoked_at=None))
     credential = db.session.get(Credential, origin.credential_id) if origin.credential_id else None
+    if origin.code is not None:
+        _consume(origin.code)
+    db.session.execute(INSERT_TOKEN, dict(
+        jti=g.token_jti, code_id=origin.code.id if origin.code else None, client_id=origin.client_id,
+        user_id=request.user.id, expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime), revoked_at=None))
     audit.record("token.issued", user=request.user, client=origin.client_id, grant=origin.grant,
                  sub=identity_claims(request.user, cfg)["sub"], jti=g.token_jti,
                  credential=credential.name if credential else None, commit=False)
-    db.session.commit()   # the code's consumption, the token record and its audit event: one transaction
+    db.session.commit()
 
 
 def create_server(app, cfg: Settings) -> AuthorizationServer:
