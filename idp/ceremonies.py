@@ -116,5 +116,4 @@ def finish_assertion(purpose: str) -> tuple[User, Credential]:
     if updated != 1:
         audit.record("login.failed", user=user, security=True, reason="concurrent use of the same credential")
         raise CeremonyError(generic)
-    db.session.refresh(cred)
     return user, cred

@@ -3,26 +3,47 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, session
+from sqlalchemy import bindparam, delete, insert, select
 
 from . import clock
 from .extensions import db
 from .models import Challenge
 
 
+CHALLENGES = Challenge.__table__
+INSERT_CHALLENGE = insert(CHALLENGES)          # built once: every login issues and consumes one
+SELECT_CHALLENGE = select(CHALLENGES).where(CHALLENGES.c.id == bindparam("cid"))
+DELETE_CHALLENGE = delete(CHALLENGES).where(CHALLENGES.c.id == bindparam("cid"))
+
+
+@dataclass(frozen=True)
+class IssuedChallenge:
+    """A consumed challenge, as the ceremony verifies it."""
+
+    id: str
+    purpose: str
+    value: bytes
+    user_id: int | None
+    data: dict
+    created_at: datetime
+
+
 def issue(purpose: str, *, user_id: int | None = None, **data) -> bytes:
     """Create a challenge for ``purpose`` and bind it to this session (replacing any earlier one)."""
     value = secrets.token_bytes(32)
     cid = secrets.token_urlsafe(32)
-    db.session.add(Challenge(id=cid, purpose=purpose, value=value, user_id=user_id, data=data))
+    db.session.execute(INSERT_CHALLENGE, {"id": cid, "purpose": purpose, "value": value, "user_id": user_id,
+                                          "data": data, "created_at": clock.now()})
     db.session.commit()
     session[f"challenge:{purpose}"] = cid
     return value
 
 
-def consume(purpose: str) -> Challenge | None:
+def consume(purpose: str) -> IssuedChallenge | None:
     """Take this session's challenge for ``purpose`` and delete it *before* anything is verified.
 
     Returns ``None`` when the session has none, it was already used, or it expired.
@@ -30,19 +51,17 @@ def consume(purpose: str) -> Challenge | None:
     cid = session.pop(f"challenge:{purpose}", None)
     if not cid:
         return None
-    row = db.session.get(Challenge, cid)
+    row = db.session.execute(SELECT_CHALLENGE, {"cid": cid}).first()
     if row is None or row.purpose != purpose:
         return None
-    snapshot = Challenge(id=row.id, purpose=row.purpose, value=row.value, user_id=row.user_id,
-                         data=dict(row.data), created_at=row.created_at)
-    deleted = Challenge.query.filter_by(id=cid).delete(synchronize_session=False)
+    deleted = db.session.execute(DELETE_CHALLENGE, {"cid": cid}).rowcount
     db.session.commit()
     if deleted != 1:
         return None
     lifetime = current_app.extensions["hallmark"].challenge_lifetime
-    if clock.now() - snapshot.created_at > timedelta(seconds=lifetime):
+    if clock.now() - row.created_at > timedelta(seconds=lifetime):
         return None
-    return snapshot
+    return IssuedChallenge(**row._mapping)
 
 
 def purge_expired() -> int:

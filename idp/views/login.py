@@ -74,13 +74,13 @@ def verify():
     except CeremonyError as exc:
         return jsonify(error="login_failed", error_description=str(exc)), exc.status
     log_in(user)                                     # a fresh session: the pending request moves to the grant
-    audit.record("login.succeeded", user=user, credential=cred.name)
+    audit.record("login.succeeded", user=user, credential=cred.name, commit=False)
     if pending:
         grant = LoginGrant(id=secrets.token_urlsafe(32), user_id=user.id, credential_id=cred.id,
                            request_hash=pending)
         db.session.add(grant)
-        db.session.commit()
         session["login_grant"] = grant.id
+    db.session.commit()                              # the audit event and the grant together
     return jsonify(ok=True, redirect=next_url)
 
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.core.errors import LoginRequiredError
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, session
+from sqlalchemy import bindparam, update
 
 from .. import clock, tokens
 from ..clients import OOB_REDIRECT_URI, SIGSTORE_CLIENT_ID
@@ -55,15 +56,23 @@ def _error(exc: OAuth2Error):
     return error_response(400, f"This sign-in request cannot continue: {description}", exc.error)
 
 
-def _consume_login_grant() -> LoginGrant | None:
-    """Take the key touch made for this exact request in this session, once."""
+GRANTS = LoginGrant.__table__
+USE_LOGIN_GRANT = (update(GRANTS)
+                   .where(GRANTS.c.id == bindparam("grant_id"), GRANTS.c.used_at.is_(None),
+                          GRANTS.c.request_hash == bindparam("hash"))
+                   .values(used_at=bindparam("now"))
+                   .returning(GRANTS.c.user_id, GRANTS.c.credential_id, GRANTS.c.created_at))
+
+
+def _consume_login_grant():
+    """Take the key touch made for this exact request in this session, once (its row, or ``None``)."""
     grant_id = session.pop("login_grant", None)
     if not grant_id:
         return None
-    used = (LoginGrant.query.filter_by(id=grant_id, used_at=None, request_hash=request_hash())
-            .update({"used_at": clock.now()}, synchronize_session=False))
+    used = db.session.execute(USE_LOGIN_GRANT, {"grant_id": grant_id, "hash": request_hash(),
+                                                "now": clock.now()}).first()
     db.session.commit()
-    return db.session.get(LoginGrant, grant_id) if used == 1 else None
+    return used
 
 
 @bp.get("/authorize")
