@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -33,6 +34,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -163,7 +165,7 @@ def drive_get(name: str, base: str, paths: list[str], iterations: int, concurren
 class Hallmark:
     """``hallmark serve`` with the recommended gunicorn configuration."""
 
-    def __init__(self, folder: Path, database_url: str, workers: int):
+    def __init__(self, folder: Path, database_url: str, workers: int | None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.issuer = f"http://localhost:{self.port}"
@@ -177,9 +179,10 @@ class Hallmark:
                        capture_output=True)
         subprocess.run([sys.executable, "-m", "idp.cli", "client", "add", "bench", "--public", "--redirect-uri",
                         CALLBACK], env=self.env, check=True, capture_output=True)
-        self.process = subprocess.Popen([sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port),
-                                         "--workers", str(workers)], env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port)]
+        if workers:
+            command += ["--workers", str(workers)]
+        self.process = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(f"{self.url}/healthz")
 
     def invite(self) -> str:
@@ -209,29 +212,66 @@ class Hallmark:
         self.process.wait(timeout=20)
 
 
+class Browser:
+    """A lean keep-alive HTTP client with a cookie jar (``requests`` costs the driver ~1 ms a request)."""
+
+    def __init__(self, base: str, cookies):
+        parts = urlsplit(base)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        self.cookies = {c.name: c.value for c in cookies}
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        headers = {**(headers or {}), "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            reply = self.connection.getresponse()
+        except (ConnectionError, http.client.HTTPException):   # closed between requests: once more, fresh
+            self.connection.close()
+            self.connection.request(method, path, body=body, headers=headers)
+            reply = self.connection.getresponse()
+        data = reply.read()
+        for header, value in reply.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return reply.status, reply, data
+
+    def post_json(self, path: str, body: dict, headers: dict) -> tuple[int, dict]:
+        status, _, data = self.request("POST", path, json.dumps(body).encode(),
+                                       {**headers, "Content-Type": "application/json"})
+        return status, json.loads(data)
+
+
 def signing_flow(hallmark: Hallmark, concurrency: int):
     """Flow 2: a fresh key touch for every signing token (one enrolled user per worker)."""
     users = [hallmark.enrolled_session(f"signer-{i}-{secrets.token_hex(3)}") for i in range(concurrency)]
+    basic = {"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode(),
+             "Content-Type": "application/x-www-form-urlencoded"}
+
+    def state(i: int):
+        session, auth = users[i]
+        return Browser(hallmark.url, session.cookies), auth
 
     def one(state):
-        session, auth = state
+        browser, auth = state
         verifier, challenge = pkce()
-        url = (f"{hallmark.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
+        url = (f"/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
                f"&redirect_uri={SIGSTORE_CALLBACK}&code_challenge={challenge}&code_challenge_method=S256")
-        page = session.get(url, allow_redirects=False)
-        headers = {"X-CSRFToken": CSRF_RE.search(page.text).group(1)}
-        options = session.post(f"{hallmark.url}/login/options", json={}, headers=headers).json()
-        verified = session.post(f"{hallmark.url}/login/verify", json={"credential": auth.get(options)}, headers=headers)
-        if verified.status_code != 200:
-            raise RuntimeError(f"verify {verified.status_code}")
-        code = CODE_RE.search(session.get(url, allow_redirects=False).headers["Location"]).group(1)
-        token = session.post(f"{hallmark.url}/token", auth=("sigstore", ""), data={
+        _, _, page = browser.request("GET", url)
+        headers = {"X-CSRFToken": CSRF_RE.search(page.decode()).group(1)}
+        _, options = browser.post_json("/login/options", {}, headers)
+        status, _ = browser.post_json("/login/verify", {"credential": auth.get(options)}, headers)
+        if status != 200:
+            raise RuntimeError(f"verify {status}")
+        _, reply, _ = browser.request("GET", url)
+        code = CODE_RE.search(reply.getheader("Location")).group(1)
+        status, _, _ = browser.request("POST", "/token", urlencode({
             "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-            "redirect_uri": SIGSTORE_CALLBACK})
-        if token.status_code != 200:
-            raise RuntimeError(f"token {token.status_code}")
+            "redirect_uri": SIGSTORE_CALLBACK}).encode(), basic)
+        if status != 200:
+            raise RuntimeError(f"token {status}")
 
-    return (lambda i: users[i]), one
+    return state, one
 
 
 def node_peer(port: int) -> subprocess.Popen | None:
@@ -269,7 +309,7 @@ def print_table(rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: Hallmark's, one per CPU)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--iterations", type=int, default=2000)
     parser.add_argument("--signing-iterations", type=int, default=600)
@@ -330,7 +370,7 @@ def main() -> None:
                 finally:
                     peer.terminate()
                     peer.wait(timeout=10)
-    print(f"gunicorn workers: {args.workers}, concurrency: {args.concurrency}, driver processes: "
+    print(f"gunicorn workers: {len(rss)}, concurrency: {args.concurrency}, driver processes: "
           f"{DRIVER_PROCESSES}, cores: {os.cpu_count()}")
     print_table(rows)
     print(f"4. RSS per gunicorn worker after the run: {', '.join(f'{kb / 1024:.0f} MiB' for kb in rss)}")

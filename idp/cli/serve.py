@@ -23,7 +23,7 @@ def _first_admin_link(app) -> str | None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--workers", default=None, type=int, help="gunicorn workers (default: 2 x CPUs + 1, at most 8)")
+@click.option("--workers", default=None, type=int, help="gunicorn workers (default: one per CPU, at least 2)")
 @click.option("--debug", is_flag=True, help="Use Flask's development server with the debugger.")
 @click.option("--no-invite", is_flag=True, help="Do not create the first administrator's link (hallmark dev does).")
 def command(host: str, port: int, workers: int | None, debug: bool, no_invite: bool) -> None:
