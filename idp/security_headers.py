@@ -7,13 +7,15 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def register(app: Flask) -> None:
+    defaults = [("Content-Security-Policy", CSP), ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "no-referrer"), ("Cross-Origin-Opener-Policy", "same-origin")]
+    if app.extensions["hallmark"].issuer.startswith("https://"):
+        defaults.append(("Strict-Transport-Security", "max-age=31536000"))
+
     @app.after_request
     def add_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.extensions["hallmark"].issuer.startswith("https://"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        present = {name.lower() for name in response.headers.keys()}     # one pass, not one per header
+        for name, value in defaults:
+            if name.lower() not in present:
+                response.headers.add(name, value)
         return response
