@@ -53,6 +53,9 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
         JSON_SORT_KEYS=False,
     )
     app.extensions["hallmark"] = settings
+    from .sessions import SignedCookieSessions
+
+    app.session_interface = SignedCookieSessions()
 
     from . import errors, oauth, security_headers, sqlite
     from .extensions import csrf, db, limiter, migrate

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
+from .accounts import Account
 from .extensions import db
 from .models import AuditEvent, User
 
 INSERT_EVENT = insert(AuditEvent.__table__)   # built once: the token endpoint records an event per token
 
 
-def record(event: str, *, user: User | None = None, actor: str | None = None,
+def record(event: str, *, user: User | Account | None = None, actor: str | None = None,
            security: bool = False, commit: bool = True, **details) -> None:
     """Append one audit event; ``actor`` defaults to the user's name."""
     db.session.execute(INSERT_EVENT, {

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from flask import current_app, request
+from sqlalchemy import bindparam, select, update
 
 from . import audit, challenges, clock, webauthn
+from .accounts import Account
 from .extensions import db
 from .models import Credential, User
 from .jsonbody import json_object
@@ -76,7 +79,28 @@ def key_name() -> str:
     return name or "Security key"
 
 
-def finish_assertion(purpose: str) -> tuple[User, Credential]:
+CREDENTIALS, USERS = Credential.__table__, User.__table__
+# Built once: every login reads the credential with its owner, then advances the sign counter.
+SELECT_LOGIN_CREDENTIAL = (
+    select(CREDENTIALS.c.id, CREDENTIALS.c.name, CREDENTIALS.c.public_key, CREDENTIALS.c.sign_count,
+           USERS.c.webauthn_user_id, USERS.c.id.label("uid"), USERS.c.username, USERS.c.email,
+           USERS.c.email_verified_at, USERS.c.disabled_at)
+    .join(USERS, USERS.c.id == CREDENTIALS.c.user_id)
+    .where(CREDENTIALS.c.credential_id == bindparam("raw_id"), CREDENTIALS.c.revoked_at.is_(None)))
+ADVANCE_COUNTER = (update(CREDENTIALS)
+                   .where(CREDENTIALS.c.id == bindparam("cred_id"), CREDENTIALS.c.sign_count == bindparam("seen"))
+                   .values(sign_count=bindparam("new_count"), last_used_at=bindparam("now")))
+
+
+@dataclass(frozen=True)
+class UsedCredential:
+    """The credential a login was made with."""
+
+    id: int
+    name: str
+
+
+def finish_assertion(purpose: str) -> tuple[Account, UsedCredential]:
     """Consume the challenge and verify a login assertion, including the sign counter."""
     raw = credential_json()
     challenge = challenges.consume(purpose)
@@ -87,33 +111,34 @@ def finish_assertion(purpose: str) -> tuple[User, Credential]:
     except webauthn.WebAuthnError as exc:
         raise CeremonyError(str(exc)) from exc
     generic = "The security key response was not accepted."
-    cred = Credential.query.filter_by(credential_id=parsed.raw_id, revoked_at=None).first()
-    if cred is None or cred.user.disabled_at is not None:
+    row = db.session.execute(SELECT_LOGIN_CREDENTIAL, {"raw_id": parsed.raw_id}).first()
+    if row is None or row.disabled_at is not None:
         audit.record("login.failed", security=True, reason="unknown or revoked credential")
         raise CeremonyError(generic)
-    user = cred.user
+    user = Account(id=row.uid, username=row.username, email=row.email, email_verified_at=row.email_verified_at,
+                   disabled_at=row.disabled_at)
     expected_user = challenge.user_id
     handle = parsed.response.user_handle
-    if (expected_user is not None and expected_user != user.id) or (handle and handle != user.webauthn_user_id):
+    if (expected_user is not None and expected_user != user.id) or (handle and handle != row.webauthn_user_id):
         audit.record("login.failed", user=user, security=True, reason="credential belongs to another user")
         raise CeremonyError(generic)
     cfg = settings()
     try:
         asserted = webauthn.verify_assertion(credential=parsed, challenge=challenge.value, rp_id=cfg.rp_id,
-                                             origin=cfg.origin, public_key=cred.public_key,
-                                             stored_count=cred.sign_count)
+                                             origin=cfg.origin, public_key=row.public_key,
+                                             stored_count=row.sign_count)
     except webauthn.CounterError as exc:
-        audit.record("security.counter_regression", user=user, security=True, credential=cred.name,
+        audit.record("security.counter_regression", user=user, security=True, credential=row.name,
                      reason=exc.reason)
         raise CeremonyError(generic) from exc
     except webauthn.WebAuthnError as exc:
         audit.record("login.failed", user=user, security=True, reason=exc.reason)
         raise CeremonyError(generic) from exc
-    updated = (Credential.query.filter_by(id=cred.id, sign_count=cred.sign_count)
-               .update({"sign_count": asserted.new_sign_count, "last_used_at": clock.now()},
-                       synchronize_session=False))
+    updated = db.session.execute(ADVANCE_COUNTER, {"cred_id": row.id, "seen": row.sign_count,
+                                                   "new_count": asserted.new_sign_count,
+                                                   "now": clock.now()}).rowcount
     db.session.commit()
     if updated != 1:
         audit.record("login.failed", user=user, security=True, reason="concurrent use of the same credential")
         raise CeremonyError(generic)
-    return user, cred
+    return user, UsedCredential(id=row.id, name=row.name)

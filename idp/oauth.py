@@ -142,6 +142,7 @@ SELECT_CODE = select(CODES).where(CODES.c.code_hash == bindparam("hash"))
 CONSUME_CODE = (update(CODES).where(CODES.c.id == bindparam("code_id"), CODES.c.used_at.is_(None))
                 .values(used_at=bindparam("now")))
 INSERT_TOKEN = insert(IssuedToken.__table__)
+CREDENTIAL_NAME = select(Credential.__table__.c.name).where(Credential.__table__.c.id == bindparam("cred_id"))
 
 
 @dataclass(frozen=True)
@@ -377,7 +378,8 @@ def save_token(token: dict, request) -> None:
     write transaction. If the code was redeemed meanwhile, the token just made is never sent."""
     origin: TokenOrigin = g.token_origin
     cfg = settings()
-    credential = db.session.get(Credential, origin.credential_id) if origin.credential_id else None
+    credential = (db.session.execute(CREDENTIAL_NAME, {"cred_id": origin.credential_id}).scalar()
+                  if origin.credential_id else None)
     if origin.code is not None:
         _consume(origin.code)
     db.session.execute(INSERT_TOKEN, dict(
@@ -385,7 +387,7 @@ def save_token(token: dict, request) -> None:
         user_id=request.user.id, expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime), revoked_at=None))
     audit.record("token.issued", user=request.user, client=origin.client_id, grant=origin.grant,
                  sub=identity_claims(request.user, cfg)["sub"], jti=g.token_jti,
-                 credential=credential.name if credential else None, commit=False)
+                 credential=credential, commit=False)
     db.session.commit()
 
 

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import redirect, request, session, url_for
+from flask import Flask, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 from . import clock
 from .accounts import Account, enabled_account
 from .extensions import db
 from .models import User
+
+
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per app, not per request."""
+
+    def get_signing_serializer(self, app: Flask):
+        serializer = app.extensions.get("hallmark.session_serializer")
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            app.extensions["hallmark.session_serializer"] = serializer
+        return serializer
 
 
 def current_user() -> User | None:
@@ -35,7 +47,7 @@ def current_account() -> Account | None:
     return account
 
 
-def log_in(user: User) -> None:
+def log_in(user: User | Account) -> None:
     """Start a fresh session for ``user`` (the old session's data is dropped)."""
     session.clear()
     session["uid"] = user.id

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, session, url_for
+from sqlalchemy import insert
 
-from .. import audit, challenges, webauthn
+from .. import audit, challenges, clock, webauthn
 from ..ceremonies import CeremonyError, finish_assertion
 from ..extensions import db, limiter
 from ..identity import USERNAME_RE
@@ -15,6 +16,7 @@ from ..sessions import log_in
 from ..jsonbody import json_object
 
 bp = Blueprint("login", __name__)
+INSERT_GRANT = insert(LoginGrant.__table__)    # built once: one per signing login
 
 
 def _login_limit() -> str:
@@ -76,10 +78,10 @@ def verify():
     log_in(user)                                     # a fresh session: the pending request moves to the grant
     audit.record("login.succeeded", user=user, credential=cred.name, commit=False)
     if pending:
-        grant = LoginGrant(id=secrets.token_urlsafe(32), user_id=user.id, credential_id=cred.id,
-                           request_hash=pending)
-        db.session.add(grant)
-        session["login_grant"] = grant.id
+        grant_id = secrets.token_urlsafe(32)
+        db.session.execute(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
+                                          "request_hash": pending, "created_at": clock.now(), "used_at": None})
+        session["login_grant"] = grant_id
     db.session.commit()                              # the audit event and the grant together
     return jsonify(ok=True, redirect=next_url)
 
