@@ -36,9 +36,6 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     app.config.update(
         SECRET_KEY=os.environ.get("HALLMARK_SECRET_KEY") or _instance_secret(settings.instance_path, "secret-key"),
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        # A pooled server connection may have died (restart, failover): test it on checkout.
-        # A SQLite connection is a file handle and cannot go stale, so it skips the extra round trip.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not settings.database_url.startswith("sqlite")},
         MAX_CONTENT_LENGTH=MAX_BODY,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -57,13 +54,14 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
 
     app.session_interface = SignedCookieSessions()
 
-    from . import errors, oauth, security_headers, sqlite
+    from . import errors, oauth, pool_health, security_headers, sqlite
     from .extensions import csrf, db, limiter, migrate
     from .views import register_blueprints
 
     db.init_app(app)
     with app.app_context():
         sqlite.tune(db.engine)
+        pool_health.ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

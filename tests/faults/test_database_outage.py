@@ -3,6 +3,8 @@ service resumes when it is back, without a restart."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -61,5 +63,31 @@ def test_enrollment_is_all_or_nothing_when_the_database_fails(tmp_path, own_post
         with server.app.app_context():
             assert User.query.filter_by(username="halfway").first() is None
         assert client.get(f"/enroll/{token}").status_code == 200          # the invitation is still usable
+    finally:
+        server.stop()
+
+
+def _terminate_backends(postgres, database_url: str) -> int:
+    """Kill every server connection to the test database, as a restart or failover would."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = make_url(database_url).database
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres",
+                         autocommit=True) as connection:
+        return len(connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                                      (name,)).fetchall())
+
+
+def test_a_connection_that_died_while_idle_is_replaced_without_an_error(tmp_path, postgres):
+    """The pool pings a connection idle for over a second (idp/pool_health.py) instead of failing on it."""
+    url = postgres.database()
+    server = LiveServer(tmp_path, database_url=url)
+    try:
+        assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
+        assert _terminate_backends(postgres, url) >= 1
+        time.sleep(1.2)
+        for _ in range(3):
+            assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
     finally:
         server.stop()
