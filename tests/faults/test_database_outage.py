@@ -91,3 +91,29 @@ def test_a_connection_that_died_while_idle_is_replaced_without_an_error(tmp_path
             assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
     finally:
         server.stop()
+
+
+def test_sqlite_locked_by_another_process_answers_503_then_resumes(tmp_path):
+    """The embedded database: another process holds its write lock (a backup, a stuck script) past
+    the 5 s busy timeout → writes answer 503, nothing is half-written, and service resumes by itself."""
+    import sqlite3
+
+    server = LiveServer(tmp_path)
+    try:
+        enroll(HttpClient(server.url), server.app, "before")
+        token = new_invite(server.app)
+        holder = sqlite3.connect(server.app.extensions["hallmark"].instance_path / "hallmark.db", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            client = HttpClient(server.url)
+            refused = post_json(client, f"/enroll/{token}/options", {"username": "blocked"})
+            assert refused.status_code == 503 and "database is unavailable" in refused.get_json()["error_description"]
+            assert refused.headers["Retry-After"]
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        enroll(HttpClient(server.url), server.app, "after")
+        with server.app.app_context():
+            assert {u.username for u in User.query.all()} == {"before", "after"}
+    finally:
+        server.stop()
