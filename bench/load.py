@@ -331,13 +331,13 @@ def main() -> None:
             postgres = pg.PostgresServer()
             database_url = postgres.database()
         hallmark = Hallmark(Path(tmp) / "instance", database_url, args.workers)
-        rows = []
+        rows, signers = [], min(args.concurrency, 16)      # one enrolled signer per flow-2 worker
         try:
             session, auth = hallmark.enrolled_session("bench-user")
             rows.append(drive_code_flow(f"1. code+PKCE, logged in ({args.db})", hallmark.url, "/authorize",
                                         "/token", session.cookies, args.iterations, args.concurrency))
             rows.append(measure(f"2. signing login + key touch ({args.db})", args.signing_iterations,
-                                min(args.concurrency, 16), *reversed(signing_flow(hallmark, min(args.concurrency, 16)))))
+                                signers, *reversed(signing_flow(hallmark, signers))))
             rows.append(drive_get(f"3. discovery + JWKS ({args.db}, 2 req/it)", hallmark.url,
                                   ["/.well-known/openid-configuration", "/.well-known/jwks.json"],
                                   args.iterations, args.concurrency))
@@ -348,8 +348,7 @@ def main() -> None:
                                env={**hallmark.env, "PYTHONPATH": str(ROOT)}, check=True)
                 seeded = target
                 rows.append(measure(f"2. signing login, {target:,} users ({args.db})", args.signing_iterations,
-                                    min(args.concurrency, 16),
-                                    *reversed(signing_flow(hallmark, min(args.concurrency, 16)))))
+                                    signers, *reversed(signing_flow(hallmark, signers))))
             rss = hallmark.rss_per_worker()
         finally:
             hallmark.stop()

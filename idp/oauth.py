@@ -200,7 +200,8 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             code_hash=sha256_hex(code), client_id=request.client.get_client_id(), user_id=request.user.id,
             credential_id=getattr(g, "authorizing_credential_id", None),
             redirect_uri=self.redirect_uri, scope=request.scope or "", nonce=data.get("nonce"),
-            code_challenge=challenge, code_challenge_method=(data.get("code_challenge_method") or "S256") if challenge else None,
+            code_challenge=challenge,
+            code_challenge_method=(data.get("code_challenge_method") or "S256") if challenge else None,
             auth_time=getattr(g, "auth_time", clock.timestamp()),
             created_at=now, expires_at=now + timedelta(seconds=settings().code_lifetime), used_at=None))
         db.session.commit()
@@ -284,9 +285,9 @@ class DeviceGrant(DeviceCodeGrant):
         db.session.commit()
         if consumed != 1:
             raise InvalidGrantError("This device code was already used.")
+        approved_at = int(credential.approved_at.timestamp()) if credential.approved_at else None
         g.token_origin = TokenOrigin(client_id=credential.client_id, credential_id=credential.credential_id,
-                                     auth_time=int(credential.approved_at.timestamp()) if credential.approved_at else None,
-                                     grant="device_code")
+                                     auth_time=approved_at, grant="device_code")
         return user
 
 
