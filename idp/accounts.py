@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
+from . import audit, clock
 from .extensions import db
 from .models import User
 
@@ -39,3 +40,19 @@ def enabled_account(user_id: int) -> Account | None:
     if row is None or row.disabled_at is not None:
         return None
     return Account(**row._mapping)
+
+
+class AccountError(ValueError):
+    """An account action cannot be done (unknown user, or already in that state)."""
+
+
+def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
+    """Disable (or re-enable) ``username``: a disabled account cannot log in, its browser sessions end
+    at their next request, and codes it was issued can no longer be redeemed. Audited."""
+    user = User.query.filter_by(username=username).first()
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    if (user.disabled_at is not None) == disabled:
+        raise AccountError(f"{username} is already {'disabled' if disabled else 'enabled'}")
+    user.disabled_at = clock.now() if disabled else None
+    audit.record("account.disabled" if disabled else "account.enabled", user=user, actor=actor, security=True)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import insert
 
-from .accounts import Account
 from .extensions import db
 from .models import AuditEvent, User
+
+if TYPE_CHECKING:
+    from .accounts import Account
 
 INSERT_EVENT = insert(AuditEvent.__table__)   # built once: the token endpoint records an event per token
 

@@ -13,7 +13,7 @@ COMMANDS = {
     "dev": "dev", "serve": "serve", "devstack": "devstack", "sign": "sign", "verify": "verify",
     "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "clients",
     "fulcio-config": "fulcio", "tuf": "tuf", "trust": "trust",
-    "backup": "backup:backup_command", "restore": "backup:restore_command",
+    "backup": "backup:backup_command", "restore": "backup:restore_command", "user": "users",
 }
 
 

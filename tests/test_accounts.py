@@ -1,0 +1,100 @@
+"""Disabling an account (``hallmark user disable``): no login, no new codes, no redemption of old ones."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+
+import pytest
+from flask import Flask
+
+from helpers import authorize_params, authorize_url, enroll, get_code, login, pkce_pair
+from idp import clients, create_app
+from idp.accounts import AccountError, set_disabled
+from idp.config import Settings
+from idp.extensions import db
+from idp.models import AuditEvent, User
+
+APP_CALLBACK = "https://app.example/cb"
+
+
+def disable(app: Flask, username: str, disabled: bool = True) -> None:
+    with app.app_context():
+        set_disabled(username, disabled, actor="test")
+
+
+def test_a_disabled_session_is_sent_to_the_login_page(app, client):
+    enroll(client, app, "mallory")
+    with app.app_context():
+        clients.register("app", "App", [APP_CALLBACK], confidential=False)
+    _, challenge = pkce_pair()
+    url = authorize_url(authorize_params(client_id="app", redirect_uri=APP_CALLBACK, code_challenge=challenge,
+                                         code_challenge_method="S256"))
+    assert client.get(url).status_code == 302                         # logged in: a code at once
+    disable(app, "mallory")
+    page = client.get(url)
+    assert page.status_code == 200 and "Location" not in page.headers  # the login page, no code
+    assert client.get("/account").status_code == 302                  # the session is over
+
+
+def test_a_disabled_account_cannot_log_in(app, client):
+    auth = enroll(client, app, "mallory")
+    disable(app, "mallory")
+    refused = login(app.test_client(), auth)
+    assert refused.status_code == 400
+    assert refused.get_json()["error_description"] == "The security key response was not accepted."
+    with app.app_context():
+        assert AuditEvent.query.filter_by(event="login.failed").count() == 1
+
+
+def test_a_code_issued_before_disabling_cannot_be_redeemed(app, client):
+    auth = enroll(client, app, "mallory")
+    verifier, challenge = pkce_pair()
+    params = authorize_params(code_challenge=challenge, code_challenge_method="S256")
+    code = get_code(client, auth, params)["code"]
+    disable(app, "mallory")
+    response = client.post("/token", data={"grant_type": "authorization_code", "code": code,
+                                           "redirect_uri": params["redirect_uri"], "code_verifier": verifier},
+                           headers={"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()})
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_grant"
+
+
+def test_enabling_again_restores_login_and_both_are_audited(app, client):
+    auth = enroll(client, app, "mallory")
+    disable(app, "mallory")
+    disable(app, "mallory", disabled=False)
+    assert login(app.test_client(), auth).status_code == 200
+    with app.app_context():
+        events = [e.event for e in AuditEvent.query.filter(AuditEvent.event.like("account.%")).all()]
+        assert events == ["account.disabled", "account.enabled"]
+
+
+def test_unknown_users_and_no_op_changes_are_refused(app, client):
+    enroll(client, app, "mallory")
+    with app.app_context():
+        with pytest.raises(AccountError, match="no user 'nobody'"):
+            set_disabled("nobody", True, actor="test")
+        with pytest.raises(AccountError, match="already enabled"):
+            set_disabled("mallory", False, actor="test")
+
+
+def test_the_command_disables_and_reports_clearly(tmp_path):
+    env = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance"), "HALLMARK_ISSUER": "http://localhost:8080"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True, env=env,
+                              timeout=60)
+
+    assert run("db", "upgrade").returncode == 0
+    app = create_app(Settings.from_env(env=env))
+    with app.app_context():
+        db.session.add(User(username="mallory", webauthn_user_id=os.urandom(32)))
+        db.session.commit()
+    done = run("user", "disable", "mallory")
+    assert done.returncode == 0 and "mallory is now disabled" in done.stdout
+    with app.app_context():
+        assert User.query.filter_by(username="mallory").one().disabled_at is not None
+    unknown = run("user", "disable", "nobody")
+    assert unknown.returncode == 1 and "no user 'nobody'" in unknown.stderr and "Traceback" not in unknown.stderr
