@@ -268,8 +268,8 @@ class DeviceGrant(DeviceCodeGrant):
         row = DeviceCode.query.filter_by(user_code=user_code).first()
         if row is None or row.status == "pending":
             return None
-        user = db.session.get(User, row.user_id) if row.user_id is not None else None
-        return user, row.status == "approved"
+        account = enabled_account(row.user_id) if row.user_id is not None else None
+        return account, row.status == "approved" and account is not None   # disabled since: denied
 
     def should_slow_down(self, credential):
         now = clock.now()

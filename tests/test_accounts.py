@@ -98,3 +98,15 @@ def test_the_command_disables_and_reports_clearly(tmp_path):
         assert User.query.filter_by(username="mallory").one().disabled_at is not None
     unknown = run("user", "disable", "nobody")
     assert unknown.returncode == 1 and "no user 'nobody'" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_a_device_approval_made_before_disabling_yields_no_token(app, client):
+    from test_device import approve, poll, start
+
+    auth = enroll(client, app, "mallory")
+    data = start(app.test_client()).get_json()
+    assert approve(client, auth, data["user_code"]).status_code == 200
+    disable(app, "mallory")
+    refused = poll(app.test_client(), data["device_code"])
+    assert refused.status_code == 400 and refused.get_json()["error"] == "access_denied"
+    assert "access_token" not in refused.get_json()
