@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 
 from . import audit, clock
 from .extensions import db
-from .models import User
+from .models import IssuedToken, User
 
 USERS = User.__table__
 SELECT_ACCOUNT = select(USERS.c.id, USERS.c.username, USERS.c.email, USERS.c.email_verified_at,
@@ -48,11 +48,18 @@ class AccountError(ValueError):
 
 def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
     """Disable (or re-enable) ``username``: a disabled account cannot log in, its browser sessions end
-    at their next request, and codes it was issued can no longer be redeemed. Audited."""
+    at their next request, codes and device approvals it was given yield no token, and the tokens it
+    holds are revoked (userinfo refuses them). Audited."""
     user = User.query.filter_by(username=username).first()
     if user is None:
         raise AccountError(f"no user {username!r}")
     if (user.disabled_at is not None) == disabled:
         raise AccountError(f"{username} is already {'disabled' if disabled else 'enabled'}")
-    user.disabled_at = clock.now() if disabled else None
-    audit.record("account.disabled" if disabled else "account.enabled", user=user, actor=actor, security=True)
+    now = clock.now()
+    user.disabled_at = now if disabled else None
+    revoked = 0
+    if disabled:
+        revoked = (IssuedToken.query.filter_by(user_id=user.id, revoked_at=None)
+                   .update({"revoked_at": now}, synchronize_session=False))
+    audit.record("account.disabled" if disabled else "account.enabled", user=user, actor=actor, security=True,
+                 **({"revoked_tokens": revoked} if disabled else {}))

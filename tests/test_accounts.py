@@ -110,3 +110,18 @@ def test_a_device_approval_made_before_disabling_yields_no_token(app, client):
     refused = poll(app.test_client(), data["device_code"])
     assert refused.status_code == 400 and refused.get_json()["error"] == "access_denied"
     assert "access_token" not in refused.get_json()
+
+
+def test_disabling_revokes_the_tokens_the_account_holds(app, client):
+    from helpers import sigstore_token
+
+    auth = enroll(client, app, "mallory")
+    response, _ = sigstore_token(client, auth)
+    bearer = {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+    assert client.get("/userinfo", headers=bearer).status_code == 200
+    disable(app, "mallory")
+    refused = client.get("/userinfo", headers=bearer)
+    assert refused.status_code == 401 and refused.get_json()["error_description"] == "token has been revoked"
+    with app.app_context():
+        event = AuditEvent.query.filter_by(event="account.disabled").one()
+        assert event.details["revoked_tokens"] == 1
