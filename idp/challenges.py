@@ -62,12 +62,3 @@ def consume(purpose: str) -> IssuedChallenge | None:
     if clock.now() - row.created_at > timedelta(seconds=lifetime):
         return None
     return IssuedChallenge(**row._mapping)
-
-
-def purge_expired() -> int:
-    """Delete challenges older than their lifetime; returns how many."""
-    lifetime = current_app.extensions["hallmark"].challenge_lifetime
-    cutoff = clock.now() - timedelta(seconds=lifetime)
-    count = Challenge.query.filter(Challenge.created_at < cutoff).delete(synchronize_session=False)
-    db.session.commit()
-    return count

@@ -1,8 +1,8 @@
-"""``hallmark db upgrade``: apply the schema migrations."""
+"""``hallmark db upgrade``: apply the schema migrations; ``hallmark db purge``: delete expired rows."""
 
 import click
 
-from .context import upgrade_database
+from .context import app_context, upgrade_database
 
 
 @click.group("db")
@@ -17,3 +17,13 @@ def upgrade() -> None:
 
     upgrade_database(create_app())
     click.echo("database is at the latest schema")
+
+
+@command.command("purge")
+def purge() -> None:
+    """Delete expired codes, token records, challenges, login grants and device codes (run it hourly)."""
+    from ..housekeeping import purge_expired
+
+    with app_context() as app:
+        counts = purge_expired(app.extensions["hallmark"])
+    click.echo("purged " + ", ".join(f"{n} {name}" for name, n in counts.items()))

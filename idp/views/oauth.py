@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2 import OAuth2Error
@@ -59,18 +60,21 @@ def _error(exc: OAuth2Error):
 GRANTS = LoginGrant.__table__
 USE_LOGIN_GRANT = (update(GRANTS)
                    .where(GRANTS.c.id == bindparam("grant_id"), GRANTS.c.used_at.is_(None),
-                          GRANTS.c.request_hash == bindparam("hash"))
+                          GRANTS.c.request_hash == bindparam("hash"), GRANTS.c.created_at > bindparam("fresh_after"))
                    .values(used_at=bindparam("now"))
                    .returning(GRANTS.c.user_id, GRANTS.c.credential_id, GRANTS.c.created_at))
 
 
 def _consume_login_grant():
-    """Take the key touch made for this exact request in this session, once (its row, or ``None``)."""
+    """Take the key touch made for this exact request in this session, once, while it is fresh (as
+    long as a challenge lives); its row, or ``None``."""
     grant_id = session.pop("login_grant", None)
     if not grant_id:
         return None
-    used = db.session.execute(USE_LOGIN_GRANT, {"grant_id": grant_id, "hash": request_hash(),
-                                                "now": clock.now()}).first()
+    now = clock.now()
+    used = db.session.execute(USE_LOGIN_GRANT, {
+        "grant_id": grant_id, "hash": request_hash(), "now": now,
+        "fresh_after": now - timedelta(seconds=_settings().challenge_lifetime)}).first()
     db.session.commit()
     return used
 
