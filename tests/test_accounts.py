@@ -125,3 +125,20 @@ def test_disabling_revokes_the_tokens_the_account_holds(app, client):
     with app.app_context():
         event = AuditEvent.query.filter_by(event="account.disabled").one()
         assert event.details["revoked_tokens"] == 1
+
+
+def test_an_account_disabled_between_the_key_touch_and_the_code_gets_none(app, client):
+    auth = enroll(client, app, "mallory")
+    _, challenge = pkce_pair()
+    url = authorize_url(authorize_params(code_challenge=challenge, code_challenge_method="S256"))
+    assert client.get(url).status_code == 200
+    assert login(client, auth).status_code == 200
+    disable(app, "mallory")
+    again = client.get(url)                            # the session (and its key touch) is gone: no code
+    assert again.status_code == 200 and "Location" not in again.headers and 'id="login"' in again.get_data(as_text=True)
+
+
+def test_the_account_page_of_a_disabled_session_sends_to_login(app, client):
+    enroll(client, app, "mallory")
+    disable(app, "mallory")
+    assert client.get("/account").headers["Location"].startswith("/login")

@@ -125,6 +125,13 @@ def test_19_basic_id_differs_from_body_client_id(app, client):
     assert response.get_json()["error"] == "invalid_client"
 
 
+def test_19_a_public_client_sending_a_secret_in_the_body_is_refused(app, client):
+    code, verifier, redirect_uri = _code(client, app)
+    response = _redeem(client, code, verifier, redirect_uri, headers={}, client_id="sigstore",
+                       client_secret="guessed")
+    assert response.status_code == 401 and response.get_json()["error"] == "invalid_client"
+
+
 @pytest.mark.parametrize("grant_type", ["password", "implicit", "client_credentials", "refresh_token", "bogus"])
 def test_20_unsupported_grant_types(client, grant_type):
     response = client.post("/token", data={"grant_type": grant_type}, headers=SIGSTORE_BASIC)
