@@ -92,3 +92,9 @@ def test_unknown_and_confidential_clients_are_refused(app, client):
 def test_unknown_device_code(client):
     response = poll(client, "not-a-real-code")
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_request"
+
+
+def test_approving_an_unknown_code_is_refused_before_any_key_touch(app, client):
+    auth = enroll(client, app, "devy")
+    refused = approve(client, auth, "BCDF-GHJK")
+    assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_user_code"

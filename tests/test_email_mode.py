@@ -127,3 +127,14 @@ def test_fulcio_config_is_type_email_and_smtp_is_required():
     assert entry == {"IssuerURL": "https://id.example.org", "ClientID": "sigstore", "Type": "email"}
     with pytest.raises(ConfigError, match="SMTP_HOST"):
         Settings.from_env(env={"HALLMARK_IDENTITY": "email"})
+
+
+def test_a_device_approval_needs_a_proven_address_too(email_app, smtp):
+    from test_device import approve, start
+
+    client = email_app.test_client()
+    auth = enroll(client, email_app, "nomail")
+    data = start(email_app.test_client()).get_json()
+    refused = approve(client, auth, data["user_code"])
+    assert refused.status_code == 400 and refused.get_json()["error"] == "access_denied"
+    assert "no verified email address" in refused.get_json()["error_description"]

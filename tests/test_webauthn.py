@@ -184,3 +184,50 @@ def test_malformed_responses_are_400_with_a_message(app, client, body):
     post_json(client, f"/enroll/{token}/options", {"username": "malformed"})
     response = post_json(client, f"/enroll/{token}/verify", body)
     assert response.status_code == 400 and response.get_json()["error_description"]
+
+
+def test_enroll_options_for_an_unknown_link_are_404(client):
+    response = post_json(client, "/enroll/not-a-real-invitation/options", {"username": "nobody"})
+    assert response.status_code == 404 and response.get_json()["error"] == "invalid_invite"
+
+
+def test_a_registration_replayed_after_success_is_refused(app, client):
+    token = new_invite(app)
+    options = post_json(client, f"/enroll/{token}/options", {"username": "replayer"}).get_json()
+    answer = SoftAuthenticator().create(options)
+    assert post_json(client, f"/enroll/{token}/verify", {"credential": answer}).status_code == 200
+    replay = post_json(client, f"/enroll/{token}/verify", {"credential": answer})
+    assert replay.status_code == 400 and "expired or was already used" in replay.get_json()["error_description"]
+
+
+def test_a_registration_started_on_one_link_cannot_finish_on_another(app, client):
+    first, second = new_invite(app), new_invite(app)
+    options = post_json(client, f"/enroll/{first}/options", {"username": "linkhopper"}).get_json()
+    moved = post_json(client, f"/enroll/{second}/verify", {"credential": SoftAuthenticator().create(options)})
+    assert moved.status_code == 400
+    assert moved.get_json()["error_description"] == "This registration belongs to another link."
+
+
+def test_two_browsers_racing_for_one_link_enroll_one_person(app):
+    token = new_invite(app)
+    one, two = app.test_client(), app.test_client()
+    options_one = post_json(one, f"/enroll/{token}/options", {"username": "racer-one"}).get_json()
+    options_two = post_json(two, f"/enroll/{token}/options", {"username": "racer-two"}).get_json()
+    first = post_json(one, f"/enroll/{token}/verify", {"credential": SoftAuthenticator().create(options_one)})
+    assert first.status_code == 200
+    late = post_json(two, f"/enroll/{token}/verify", {"credential": SoftAuthenticator().create(options_two)})
+    assert late.status_code == 404 and late.get_json()["error"] == "invalid_invite"
+    from idp.models import User
+
+    with app.app_context():
+        assert [u.username for u in User.query.all()] == ["racer-one"]
+
+
+def test_adding_a_key_without_asking_for_options_first_is_refused(app, client):
+    enroll(client, app, "keyholder")
+    refused = post_json(client, "/account/keys/verify", {"credential": SoftAuthenticator().create({
+        "challenge": "AAAA", "rp": {"id": "localhost", "name": "x"}, "user": {"id": "AAAA", "name": "keyholder"},
+        "pubKeyCredParams": [{"type": "public-key", "alg": -7}]})})
+    assert refused.status_code == 400 and "expired or was already used" in refused.get_json()["error_description"]
+    with app.app_context():
+        assert Credential.query.count() == 1
