@@ -55,11 +55,12 @@ def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
         raise AccountError(f"no user {username!r}")
     if (user.disabled_at is not None) == disabled:
         raise AccountError(f"{username} is already {'disabled' if disabled else 'enabled'}")
-    now = clock.now()
-    user.disabled_at = now if disabled else None
-    revoked = 0
     if disabled:
+        now = clock.now()
+        user.disabled_at = now
         revoked = (IssuedToken.query.filter_by(user_id=user.id, revoked_at=None)
                    .update({"revoked_at": now}, synchronize_session=False))
-    audit.record("account.disabled" if disabled else "account.enabled", user=user, actor=actor, security=True,
-                 **({"revoked_tokens": revoked} if disabled else {}))
+        audit.record("account.disabled", user=user, actor=actor, security=True, revoked_tokens=revoked)
+    else:
+        user.disabled_at = None
+        audit.record("account.enabled", user=user, actor=actor, security=True)
