@@ -81,3 +81,13 @@ def test_the_purge_command_reports_what_it_deleted(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ("purged 0 token records, 0 authorization codes, 0 challenges, 0 login grants, "
                                    "0 device codes")
+
+
+def test_large_purges_go_in_batches_and_miss_nothing(app, used, monkeypatch):
+    later = clock.now() + timedelta(seconds=60 + 600 + 1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    with app.app_context():
+        purged = purge_expired(app.extensions["hallmark"], batch_size=1)
+    assert purged == {"token records": used["IssuedToken"], "authorization codes": used["AuthorizationCode"],
+                      "challenges": used["Challenge"], "login grants": used["LoginGrant"],
+                      "device codes": used["DeviceCode"]}
