@@ -373,10 +373,11 @@ def main() -> None:
           f"{DRIVER_PROCESSES}, cores: {os.cpu_count()}")
     print_table(rows)
     print(f"4. RSS per gunicorn worker after the run: {', '.join(f'{kb / 1024:.0f} MiB' for kb in rss)}")
-    ours = next(r for r in rows if r["flow"].startswith("1.") and "node" not in r["flow"])
-    peer_row = next((r for r in rows if r["flow"].startswith("1.") and "node" in r["flow"]), None)
-    if peer_row and peer_row["per_second"]:
-        print(f"ratio flow 1 Hallmark / oidc-provider: {ours['per_second'] / peer_row['per_second']:.2f}")
+    for flow in ("1.", "3."):
+        ours = next(r for r in rows if r["flow"].startswith(flow) and "node" not in r["flow"])
+        peer_row = next((r for r in rows if r["flow"].startswith(flow) and "node" in r["flow"]), None)
+        if peer_row and peer_row["per_second"]:
+            print(f"ratio flow {flow[0]} Hallmark / oidc-provider: {ours['per_second'] / peer_row['per_second']:.2f}")
 
 
 if __name__ == "__main__":
