@@ -140,7 +140,7 @@ DESCRIPTIONS = {
 
 def described(response):
     """Every OAuth error answer carries an ``error_description`` a person can act on."""
-    body = response.get_json(silent=True) if response.is_json else None
+    body = response.get_json(silent=True) if response.status_code >= 400 and response.is_json else None
     if isinstance(body, dict) and body.get("error") and not body.get("error_description"):
         body["error_description"] = DESCRIPTIONS.get(body["error"], "The request was refused.")
         response.set_data(json.dumps(body))
