@@ -16,9 +16,17 @@ def sigstore(*args: str, trust_config: Path) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+def admin_env(instance: Path, issuer: str = "http://localhost:8080", **settings: str) -> dict[str, str]:
+    """An administrator's shell for ``instance``: this environment without inherited ``HALLMARK_*``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_")}
+    env.update(HALLMARK_INSTANCE=str(instance), HALLMARK_ISSUER=issuer)
+    env.update(settings)
+    return env
+
+
 def hallmark_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the ``hallmark`` command as a user would."""
-    environment = {k: v for k, v in os.environ.items() if k != "SIGSTORE_IDENTITY_TOKEN"}
-    environment.update(env or {})
+    """Run the ``hallmark`` command as a user would, in ``env`` (default: this environment), never with an
+    ambient sigstore token."""
+    environment = {k: v for k, v in (os.environ if env is None else env).items() if k != "SIGSTORE_IDENTITY_TOKEN"}
     return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True, timeout=120,
                           env=environment)

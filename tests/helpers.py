@@ -16,6 +16,8 @@ from softauthn import SoftAuthenticator
 
 TEST_LIMITS = {"ratelimit_login": "1000 per minute", "ratelimit_token": "1000 per minute"}
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+# Client authentication as sigstore-python sends it: HTTP Basic with the id and an empty secret.
+SIGSTORE_BASIC = {"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()}
 
 
 def make_settings(tmp_path: Path, **overrides) -> Settings:
@@ -94,7 +96,7 @@ def sigstore_token(client, auth: SoftAuthenticator, **extra) -> tuple[dict, str]
     result = get_code(client, auth, params)
     response = client.post("/token", data={"grant_type": "authorization_code", "code": result["code"],
                                            "redirect_uri": params["redirect_uri"], "code_verifier": verifier},
-                           headers={"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()})
+                           headers=SIGSTORE_BASIC)
     return response, verifier
 
 

@@ -69,13 +69,16 @@ class PostgresServer:
     def admin_url(self) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def database(self) -> str:
-        """A new empty database; returns its SQLAlchemy URL."""
+    def admin_connection(self):
+        """A psycopg connection as the superuser (autocommit), for setting up and breaking things."""
         import psycopg
 
+        return psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True)
+
+    def database(self) -> str:
+        """A new empty database; returns its SQLAlchemy URL."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as connection:
+        with self.admin_connection() as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 

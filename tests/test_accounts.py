@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import os
-import subprocess
-import sys
 
 import pytest
 from flask import Flask
 
-from helpers import authorize_params, authorize_url, enroll, get_code, login, pkce_pair
+from commands import admin_env, hallmark_cli
+from helpers import SIGSTORE_BASIC, authorize_params, authorize_url, enroll, get_code, login, pkce_pair
 from idp import clients, create_app
 from idp.accounts import AccountError, set_disabled
 from idp.config import Settings
@@ -57,7 +55,7 @@ def test_a_code_issued_before_disabling_cannot_be_redeemed(app, client):
     disable(app, "mallory")
     response = client.post("/token", data={"grant_type": "authorization_code", "code": code,
                                            "redirect_uri": params["redirect_uri"], "code_verifier": verifier},
-                           headers={"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()})
+                           headers=SIGSTORE_BASIC)
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_grant"
 
 
@@ -81,11 +79,10 @@ def test_unknown_users_and_no_op_changes_are_refused(app, client):
 
 
 def test_the_command_disables_and_reports_clearly(tmp_path):
-    env = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance"), "HALLMARK_ISSUER": "http://localhost:8080"}
+    env = admin_env(tmp_path / "instance")
 
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True, env=env,
-                              timeout=60)
+    def run(*args: str):
+        return hallmark_cli(*args, env=env)
 
     assert run("db", "upgrade").returncode == 0
     app = create_app(Settings.from_env(env=env))

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 
 import pytest
 
+from commands import admin_env, hallmark_cli
 from helpers import enroll, sigstore_token
 
 
 def cli(instance, database_url, *args, passphrase=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_")}
-    env.update(HALLMARK_INSTANCE=str(instance), HALLMARK_ISSUER="http://localhost")
-    if database_url:
-        env["HALLMARK_DATABASE_URL"] = database_url
-    if passphrase:
-        env["HALLMARK_KEY_PASSPHRASE"] = passphrase
-    return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    settings = {"HALLMARK_DATABASE_URL": database_url, "HALLMARK_KEY_PASSPHRASE": passphrase}
+    return hallmark_cli(*args, env=admin_env(instance, "http://localhost", **{k: v for k, v in settings.items() if v}))
 
 
 def fresh_database(request, database_url):

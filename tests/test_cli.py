@@ -9,12 +9,11 @@ import sys
 
 import pytest
 
+from commands import admin_env, hallmark_cli
+
 
 def run(tmp_path, *args, env=None):
-    environment = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance"),
-                   "HALLMARK_ISSUER": "http://localhost:8080", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True,
-                          env=environment, timeout=60)
+    return hallmark_cli(*args, env=admin_env(tmp_path / "instance", **(env or {})))
 
 
 def test_invite_create_prints_link_last(tmp_path):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
 
+from commands import admin_env, hallmark_cli
 from helpers import authorize_params, authorize_url, enroll, login, pkce_pair, post_json, sigstore_token
 from idp import clock
 from idp.housekeeping import purge_expired
@@ -75,9 +73,7 @@ def test_a_key_touch_older_than_five_minutes_does_not_approve_a_signing_request(
 
 
 def test_the_purge_command_reports_what_it_deleted(tmp_path):
-    env = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance"), "HALLMARK_ISSUER": "http://localhost:8080"}
-    done = subprocess.run([sys.executable, "-m", "idp.cli", "db", "purge"], capture_output=True, text=True,
-                          env=env, timeout=60)
+    done = hallmark_cli("db", "purge", env=admin_env(tmp_path / "instance"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ("purged 0 token records, 0 authorization codes, 0 challenges, 0 login grants, "
                                    "0 device codes")

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from commands import hallmark_cli
 from helpers import CSRF_RE, pkce_pair
 from servers import ServeProcess, free_port
 from softauthn import SoftAuthenticator
@@ -29,8 +30,7 @@ class Instance(ServeProcess):
         super().__init__({**env, "HALLMARK_INSTANCE": str(folder)}, log=open(f"{folder}.log", "w"))
 
     def cli(self, *args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True,
-                                env=self.env, timeout=60)
+        result = hallmark_cli(*args, env=self.env)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -42,8 +42,7 @@ def pair(postgres, tmp_path_factory):
     env.update(HALLMARK_DATABASE_URL=postgres.database(), HALLMARK_ISSUER=ISSUER,
                HALLMARK_SECRET_KEY=secrets.token_urlsafe(48), HALLMARK_KEY_PASSPHRASE=secrets.token_urlsafe(24),
                HALLMARK_RATELIMIT_LOGIN="1000 per minute", HALLMARK_RATELIMIT_TOKEN="1000 per minute")
-    subprocess.run([sys.executable, "-m", "idp.cli", "db", "upgrade"], check=True, capture_output=True,
-                   env={**env, "HALLMARK_INSTANCE": str(base / "a")})
+    assert hallmark_cli("db", "upgrade", env={**env, "HALLMARK_INSTANCE": str(base / "a")}).returncode == 0
     a, b = Instance(env, base / "a"), Instance(env, base / "b")
     a.cli("client", "add", "web", "--public", "--redirect-uri", "https://app.example/cb")
     yield a, b

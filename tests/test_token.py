@@ -8,11 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from helpers import authorize_params, enroll, get_code, pkce_pair, sigstore_token
+from helpers import SIGSTORE_BASIC, authorize_params, enroll, get_code, pkce_pair, sigstore_token
 from idp import clock
 from idp.clients import register
 
-SIGSTORE_BASIC = {"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()}
 
 
 def basic(user: str, secret: str) -> dict:

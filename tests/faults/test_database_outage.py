@@ -69,12 +69,10 @@ def test_enrollment_is_all_or_nothing_when_the_database_fails(tmp_path, own_post
 
 def _terminate_backends(postgres, database_url: str) -> int:
     """Kill every server connection to the test database, as a restart or failover would."""
-    import psycopg
     from sqlalchemy.engine import make_url
 
     name = make_url(database_url).database
-    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres",
-                         autocommit=True) as connection:
+    with postgres.admin_connection() as connection:
         return len(connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                                       (name,)).fetchall())
 

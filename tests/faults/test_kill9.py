@@ -3,7 +3,6 @@ acknowledged, and no code or challenge can be used twice afterwards."""
 
 from __future__ import annotations
 
-import base64
 import os
 import secrets
 import signal
@@ -11,14 +10,13 @@ import threading
 
 import requests
 
-from helpers import authorize_params, authorize_url, make_settings, pkce_pair, post_json
+from helpers import SIGSTORE_BASIC, authorize_params, authorize_url, make_settings, pkce_pair, post_json
 from idp import create_app, invites
 from idp.models import AuditEvent, User
 from security.conftest import HttpClient
 from servers import ServeProcess, free_port
 from softauthn import SoftAuthenticator
 
-BASIC = {"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()}
 ITERATIONS = 40
 
 
@@ -44,7 +42,7 @@ def one_signing_flow(base: str, app, auth_origin: str, record: dict) -> None:
     code = dict(p.split("=", 1) for p in location.split("?", 1)[-1].split("&") if "=" in p).get("code")
     if not code:
         return
-    redeemed = requests.post(f"{base}/token", headers=BASIC, timeout=10, data={
+    redeemed = requests.post(f"{base}/token", headers=SIGSTORE_BASIC, timeout=10, data={
         "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
         "redirect_uri": "http://localhost:12345/auth/callback"})
     if redeemed.status_code == 200:
@@ -90,7 +88,7 @@ def test_kill_9_loses_nothing_acknowledged(tmp_path, database_url):
                 assert AuditEvent.query.filter_by(user_id=users[name].id, event="user.enrolled").count() == 1
         assert len(record["enrolled"]) >= ITERATIONS - 4, record["enrolled"]
         for code, verifier in record["codes"]:
-            again = requests.post(f"{base}/token", headers=BASIC, timeout=10, data={
+            again = requests.post(f"{base}/token", headers=SIGSTORE_BASIC, timeout=10, data={
                 "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
                 "redirect_uri": "http://localhost:12345/auth/callback"})
             assert again.status_code == 400 and again.json()["error"] == "invalid_grant"

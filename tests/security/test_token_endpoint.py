@@ -10,12 +10,11 @@ from datetime import timedelta
 import pytest
 import requests
 
-from helpers import authorize_params, enroll, get_code, pkce_pair
+from helpers import SIGSTORE_BASIC, authorize_params, enroll, get_code, pkce_pair
 from idp import clock
 from idp.clients import register
 from idp.models import IssuedToken
 
-BASIC = {"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()}
 
 
 def basic(user, secret):
@@ -29,7 +28,7 @@ def fresh_code(client, app, **extra):
     return get_code(client, auth, p)["code"], verifier, p["redirect_uri"]
 
 
-def redeem(client, code, verifier, redirect_uri, headers=BASIC, **extra):
+def redeem(client, code, verifier, redirect_uri, headers=SIGSTORE_BASIC, **extra):
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, **extra}
     if verifier:
         data["code_verifier"] = verifier
@@ -51,7 +50,7 @@ def test_14_concurrent_redemption(client, app, server):
 
     def go():
         barrier.wait()
-        results.append(requests.post(f"{server.url}/token", headers=BASIC, timeout=10, data={
+        results.append(requests.post(f"{server.url}/token", headers=SIGSTORE_BASIC, timeout=10, data={
             "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
             "redirect_uri": uri}).status_code)
 
@@ -105,7 +104,7 @@ def test_19_public_client_with_a_secret(client, app, headers):
 
 @pytest.mark.parametrize("grant_type", ["password", "implicit", "client_credentials", "refresh_token", "nope"])
 def test_20_unsupported_grant_types(client, grant_type):
-    response = client.post("/token", data={"grant_type": grant_type}, headers=BASIC)
+    response = client.post("/token", data={"grant_type": grant_type}, headers=SIGSTORE_BASIC)
     assert response.status_code == 400 and response.get_json()["error"] == "unsupported_grant_type"
 
 
@@ -117,6 +116,6 @@ def test_22_no_store_and_no_get(client):
 def test_token_writes_nothing_on_refusal(client, app):
     with app.app_context():
         before = IssuedToken.query.count()
-    client.post("/token", data={"grant_type": "authorization_code", "code": "forged"}, headers=BASIC)
+    client.post("/token", data={"grant_type": "authorization_code", "code": "forged"}, headers=SIGSTORE_BASIC)
     with app.app_context():
         assert IssuedToken.query.count() == before

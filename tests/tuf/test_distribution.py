@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from tuf.api.metadata import Metadata, MetaFile
 
-from commands import SIGSTORE
+from commands import SIGSTORE, hallmark_cli
 from conftest import metadata_version, token
 from idp.cli.tuf import targets_from_trust_config
 from idp.tufrepo import keys
@@ -21,10 +21,7 @@ def stock(env, instance_url, *args):
 
 
 def hallmark(env, *args):
-    import sys
-
-    return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return hallmark_cli(*args, env=env)
 
 
 def test_stock_sigstore_signs_and_verifies_with_only_a_root_file(world, client_env, root_v1, tmp_path):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from tuf.api.metadata import Metadata
 
+from commands import admin_env, hallmark_cli
 from idp.tufrepo.repository import RepositoryError, TrustRepository
 
 TARGETS = {"trusted_root.json": b'{"a": 1}', "signing_config.v0.2.json": b'{"b": 2}'}
@@ -70,9 +68,7 @@ def test_missing_offline_keys_are_explained(repository):
 
 
 def run(tmp_path, *args, trust_config=None):
-    env = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance"), "HALLMARK_ISSUER": "http://localhost:8080"}
-    return subprocess.run([sys.executable, "-m", "idp.cli", "tuf", *args], capture_output=True, text=True, env=env,
-                          timeout=60)
+    return hallmark_cli("tuf", *args, env=admin_env(tmp_path / "instance"))
 
 
 def test_cli_init_export_update_rotate(tmp_path):
