@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy import bindparam, select, update
 
 from . import audit, challenges, clock, webauthn
 from .accounts import Account
-from .extensions import db
+from .extensions import db, settings
 from .models import Credential, User
 from .jsonbody import json_object
 
@@ -21,10 +21,6 @@ class CeremonyError(ValueError):
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.status = status
-
-
-def settings():
-    return current_app.extensions["hallmark"]
 
 
 def credential_json() -> str:

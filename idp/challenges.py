@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, session
+from flask import session
 from sqlalchemy import bindparam, delete, insert, select
 
 from . import clock
-from .extensions import db
+from .extensions import db, settings
 from .models import Challenge
 
 
@@ -58,7 +58,7 @@ def consume(purpose: str) -> IssuedChallenge | None:
     db.session.commit()
     if deleted != 1:
         return None
-    lifetime = current_app.extensions["hallmark"].challenge_lifetime
+    lifetime = settings().challenge_lifetime
     if clock.now() - row.created_at > timedelta(seconds=lifetime):
         return None
     return IssuedChallenge(**row._mapping)

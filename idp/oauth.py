@@ -21,7 +21,7 @@ from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE, DeviceAuthorizationEn
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants.code import OpenIDToken
-from flask import current_app, g
+from flask import g
 from joserfc.jwk import KeySet
 from sqlalchemy import bindparam, insert, select, update
 
@@ -29,16 +29,12 @@ from . import audit, clock, keys, ttlcache
 from .accounts import enabled_account
 from .clients import redirect_allowed, secret_matches
 from .config import Settings
-from .extensions import db
+from .extensions import db, settings
 from .identity import identity_claims
 from .models import AuthorizationCode, Client, Credential, DeviceCode, IssuedToken, User
 from .secretfiles import sha256_hex
 
 SCOPES = ["openid", "email"]
-
-
-def settings() -> Settings:
-    return current_app.extensions["hallmark"]
 
 
 class OAuthClient(ClientMixin):

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from .. import audit, clock
 from ..aaguids import authenticator_name
 from ..ceremonies import CeremonyError, begin_registration, finish_registration, key_name, new_credential
-from ..extensions import db, limiter
+from ..extensions import db, limiter, login_limit, settings
 from ..identity import subject_for
 from ..models import Credential
 from ..sessions import current_user, login_required
 
 bp = Blueprint("account", __name__)
 
-
-def _limit() -> str:
-    return current_app.extensions["hallmark"].ratelimit_login
 
 
 def _own_credential(cred_id: int) -> Credential:
@@ -32,14 +29,14 @@ def _own_credential(cred_id: int) -> Credential:
 def page():
     user = current_user()
     return render_template("account.html", user=user, credentials=user.active_credentials,
-                           subject=subject_for(user, current_app.extensions["hallmark"]),
+                           subject=subject_for(user, settings()),
                            events=audit.events_for(user), authenticator_name=authenticator_name,
-                           email_mode=current_app.extensions["hallmark"].identity_mode == "email")
+                           email_mode=settings().identity_mode == "email")
 
 
 @bp.post("/account/keys/options")
 @login_required
-@limiter.limit(_limit)
+@limiter.limit(login_limit)
 def add_key_options():
     user = current_user()
     options_json = begin_registration("add-key", username=user.username, user_handle=user.webauthn_user_id,
@@ -49,7 +46,7 @@ def add_key_options():
 
 @bp.post("/account/keys/verify")
 @login_required
-@limiter.limit(_limit)
+@limiter.limit(login_limit)
 def add_key_verify():
     user = current_user()
     try:

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from .. import audit, clock
 from ..ceremonies import CeremonyError, finish_assertion
 from ..clients import SIGSTORE_CLIENT_ID
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db, limiter, login_limit, settings, token_limit
 from ..identity import signing_identity_missing
 from ..models import Client, DeviceCode
 from ..sessions import log_in
@@ -19,9 +19,6 @@ from ..jsonbody import json_object
 bp = Blueprint("device", __name__)
 USER_CODE_RE = re.compile(r"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}")
 
-
-def _limit() -> str:
-    return current_app.extensions["hallmark"].ratelimit_login
 
 
 def normalise(user_code: str) -> str:
@@ -40,7 +37,7 @@ def pending(user_code: str) -> DeviceCode | None:
 
 @bp.post("/device/authorize")
 @csrf.exempt
-@limiter.limit(lambda: current_app.extensions["hallmark"].ratelimit_token)
+@limiter.limit(token_limit)
 def authorize():
     response = described(current_app.extensions["hallmark.oauth"].create_endpoint_response("device_authorization"))
     response.headers["Cache-Control"] = "no-store"
@@ -48,7 +45,7 @@ def authorize():
 
 
 @bp.get("/device")
-@limiter.limit(_limit)
+@limiter.limit(login_limit)
 def page():
     raw = request.args.get("user_code")
     if raw is None:
@@ -64,7 +61,7 @@ def page():
 
 
 @bp.post("/device/approve")
-@limiter.limit(_limit)
+@limiter.limit(login_limit)
 def approve():
     body = json_object()
     user_code = normalise(str(body.get("user_code") or ""))
@@ -75,7 +72,7 @@ def approve():
         user, cred = finish_assertion("login")
     except CeremonyError as exc:
         return jsonify(error="login_failed", error_description=str(exc)), exc.status
-    missing = signing_identity_missing(user, current_app.extensions["hallmark"])
+    missing = signing_identity_missing(user, settings())
     if missing and row.client_id == SIGSTORE_CLIENT_ID:
         return jsonify(error="access_denied", error_description=missing), 400
     approved = (DeviceCode.query.filter_by(id=row.id, status="pending")

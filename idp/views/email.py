@@ -6,20 +6,16 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from .. import audit, clock, mail
-from ..extensions import db, limiter
+from ..extensions import db, limiter, settings
 from ..models import EmailVerification, User
 from ..secretfiles import sha256_hex
 from ..sessions import current_user, login_required
 
 bp = Blueprint("email", __name__)
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
-
-
-def _settings():
-    return current_app.extensions["hallmark"]
 
 
 def _pending(token: str) -> EmailVerification | None:
@@ -33,8 +29,8 @@ def _pending(token: str) -> EmailVerification | None:
 @login_required
 @limiter.limit("5 per hour", key_func=lambda: f"email:{current_user().id}")
 def add():
-    settings = _settings()
-    if settings.identity_mode != "email":
+    cfg = settings()
+    if cfg.identity_mode != "email":
         abort(404)
     user = current_user()
     address = request.form.get("email", "").strip()
@@ -43,13 +39,13 @@ def add():
         return redirect(url_for("account.page"))
     token = secrets.token_urlsafe(32)
     db.session.add(EmailVerification(token_hash=sha256_hex(token), user_id=user.id, email=address,
-                                     expires_at=clock.now() + timedelta(seconds=settings.email_link_lifetime)))
+                                     expires_at=clock.now() + timedelta(seconds=cfg.email_link_lifetime)))
     db.session.commit()
-    link = f"{settings.issuer}/account/email/verify/{token}"
+    link = f"{cfg.issuer}/account/email/verify/{token}"
     try:
-        mail.send(settings, address, "Confirm your email address for Hallmark",
+        mail.send(cfg, address, "Confirm your email address for Hallmark",
                   f"Someone (hopefully you, {user.username}) asked Hallmark to use this address as a signing "
-                  f"identity.\n\nConfirm it within {settings.email_link_lifetime // 60} minutes:\n{link}\n\n"
+                  f"identity.\n\nConfirm it within {cfg.email_link_lifetime // 60} minutes:\n{link}\n\n"
                   "If it was not you, ignore this message.")
     except mail.MailError as exc:
         db.session.rollback()

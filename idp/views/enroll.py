@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, jsonify, render_template
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, invites
 from ..ceremonies import CeremonyError, begin_registration, finish_registration, key_name, new_credential
-from ..extensions import db, limiter
+from ..extensions import db, limiter, login_limit
 from ..identity import USERNAME_RE
 from ..models import User
 from ..sessions import log_in
@@ -17,9 +17,6 @@ from ..jsonbody import json_object
 
 bp = Blueprint("enroll", __name__)
 
-
-def _limit() -> str:
-    return current_app.extensions["hallmark"].ratelimit_login
 
 
 @bp.get("/enroll/<token>")
@@ -34,7 +31,7 @@ def page(token: str):
 
 
 @bp.post("/enroll/<token>/options")
-@limiter.limit(_limit)
+@limiter.limit(login_limit)
 def options(token: str):
     invite = invites.find_usable(token)
     if invite is None:
@@ -58,7 +55,7 @@ def options(token: str):
 
 
 @bp.post("/enroll/<token>/verify")
-@limiter.limit(_limit)
+@limiter.limit(login_limit)
 def verify(token: str):
     try:
         challenge, registered = finish_registration("enroll")

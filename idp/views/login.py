@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, session, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, session, url_for
 from sqlalchemy import insert
 
 from .. import audit, challenges, clock, webauthn
 from ..ceremonies import CeremonyError, finish_assertion
-from ..extensions import db, limiter
+from ..extensions import db, limiter, login_limit, settings
 from ..identity import USERNAME_RE
 from ..models import LoginGrant, User
 from ..sessions import log_in
@@ -17,10 +17,6 @@ from ..jsonbody import json_object
 
 bp = Blueprint("login", __name__)
 INSERT_GRANT = insert(LoginGrant.__table__)    # built once: one per signing login
-
-
-def _login_limit() -> str:
-    return current_app.extensions["hallmark"].ratelimit_login
 
 
 def safe_next(target: str | None) -> str:
@@ -47,8 +43,8 @@ def page():
 
 
 @bp.post("/login/options")
-@limiter.limit(_login_limit)
-@limiter.limit(_login_limit, key_func=_account_key, exempt_when=_no_username)
+@limiter.limit(login_limit)
+@limiter.limit(login_limit, key_func=_account_key, exempt_when=_no_username)
 def options() -> Response:
     body = json_object()
     username = str(body.get("username") or "").strip().lower()
@@ -60,14 +56,14 @@ def options() -> Response:
             user_id = user.id
         else:
             allow = [secrets.token_bytes(32)]  # same shape as a real answer: no account enumeration
-    cfg = current_app.extensions["hallmark"]
+    cfg = settings()
     challenge = challenges.issue("login", user_id=user_id)
     return Response(webauthn.authentication_options(rp_id=cfg.rp_id, challenge=challenge, allow=allow),
                     mimetype="application/json")
 
 
 @bp.post("/login/verify")
-@limiter.limit(_login_limit)
+@limiter.limit(login_limit)
 def verify():
     pending = session.get("authorize_request")      # kept if this attempt fails, so a retry still approves
     next_url = safe_next(json_object().get("next"))

@@ -15,17 +15,13 @@ from sqlalchemy import bindparam, update
 from .. import clock, tokens
 from ..clients import OOB_REDIRECT_URI, SIGSTORE_CLIENT_ID
 from ..errors import error_response
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db, limiter, settings, token_limit
 from ..identity import signing_identity_missing
 from ..models import Client, LoginGrant
 from ..accounts import enabled_account
 from ..sessions import current_account
 
 bp = Blueprint("oauth", __name__)
-
-
-def _settings():
-    return current_app.extensions["hallmark"]
 
 
 def _server():
@@ -43,7 +39,7 @@ def _duplicated(params) -> list[str]:
 
 def _with_iss(uri: str) -> str:
     sep = "&" if urlsplit(uri).query else "?"
-    return f"{uri}{sep}{urlencode({'iss': _settings().issuer})}"
+    return f"{uri}{sep}{urlencode({'iss': settings().issuer})}"
 
 
 def _error(exc: OAuth2Error):
@@ -74,7 +70,7 @@ def _consume_login_grant():
     now = clock.now()
     used = db.session.execute(USE_LOGIN_GRANT, {
         "grant_id": grant_id, "hash": request_hash(), "now": now,
-        "fresh_after": now - timedelta(seconds=_settings().challenge_lifetime)}).first()
+        "fresh_after": now - timedelta(seconds=settings().challenge_lifetime)}).first()
     db.session.commit()
     return used
 
@@ -111,7 +107,7 @@ def authorize():
         g.auth_time = int(login_grant.created_at.timestamp())
     else:
         g.auth_time = session.get("auth_time")
-    missing = signing_identity_missing(user, _settings()) if client.client_id == SIGSTORE_CLIENT_ID else None
+    missing = signing_identity_missing(user, settings()) if client.client_id == SIGSTORE_CLIENT_ID else None
     if missing:
         return error_response(400, missing, "access_denied")
     g.authorizing_credential_id = credential_id
@@ -147,13 +143,9 @@ def described(response):
     return response
 
 
-def _token_rate_limit() -> str:
-    return _settings().ratelimit_token
-
-
 @bp.route("/token", methods=["POST"])
 @csrf.exempt
-@limiter.limit(_token_rate_limit)
+@limiter.limit(token_limit)
 def token():
     if request.query_string:
         response = jsonify(error="invalid_request",
@@ -178,7 +170,7 @@ def userinfo():
     if scheme.lower() != "bearer" or not raw:
         return _unauthorized("invalid_request", "Send the access token as 'Authorization: Bearer <token>'.")
     try:
-        claims = tokens.verify_access_token(raw.strip(), _settings())
+        claims = tokens.verify_access_token(raw.strip(), settings())
     except tokens.TokenError as exc:
         return _unauthorized("invalid_token", str(exc))
     return jsonify({"sub": claims["sub"]})

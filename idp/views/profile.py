@@ -1,7 +1,8 @@
 """The public identity page ``/u/<username>``: names the identity, nothing more."""
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 
+from ..extensions import settings
 from ..identity import USERNAME_RE, subject_for
 from ..models import User
 
@@ -14,4 +15,4 @@ def identity(username: str):
     if user is None:
         abort(404)
     return render_template("profile.html", user=user,
-                           subject=subject_for(user, current_app.extensions["hallmark"]))
+                           subject=subject_for(user, settings()))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, abort, send_from_directory
 
+from ..extensions import settings
 from ..tufrepo import repository_for
 
 bp = Blueprint("tuf", __name__)
@@ -16,7 +17,7 @@ NAME_RE = re.compile(r"(timestamp\.json|[0-9]+\.(root|snapshot|targets)\.json|ta
 def metadata(name: str):
     if not NAME_RE.fullmatch(name):
         abort(404)
-    repository = repository_for(current_app.extensions["hallmark"].instance_path)
+    repository = repository_for(settings().instance_path)
     if not repository.exists:
         abort(404)
     if name == "timestamp.json":

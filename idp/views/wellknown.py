@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from .. import keys, ttlcache
+from ..extensions import settings
 from ..oauth import SCOPES
 
 bp = Blueprint("wellknown", __name__)
@@ -48,7 +49,7 @@ def _public_json(body: bytes, max_age: int) -> Response:
 
 @bp.get("/.well-known/openid-configuration")
 def openid_configuration():
-    issuer = current_app.extensions["hallmark"].issuer
+    issuer = settings().issuer
     return _public_json(ttlcache.cached("discovery", issuer, lambda: json.dumps(discovery_document(issuer)).encode(),
                                         seconds=float("inf")), 300)
 
