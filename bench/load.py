@@ -19,8 +19,6 @@ CBOR) and is driven from Python.
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import http.client
 import json
 import os
@@ -41,25 +39,14 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from commands import hallmark_cli  # noqa: E402
+from helpers import CSRF_RE, SIGSTORE_BASIC, pkce_pair as pkce  # noqa: E402
+from servers import ServeProcess, free_port  # noqa: E402
 from softauthn import SoftAuthenticator  # noqa: E402
 
-CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 CODE_RE = re.compile(r"[?&]code=([^&]+)")
 CALLBACK = "https://app.example/cb"
 SIGSTORE_CALLBACK = "http://localhost:5555/auth/callback"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
 def wait_for(url: str, timeout: float = 60) -> None:
@@ -166,29 +153,27 @@ class Hallmark:
     """``hallmark serve`` with the recommended gunicorn configuration."""
 
     def __init__(self, folder: Path, database_url: str, workers: int | None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.issuer = f"http://localhost:{self.port}"
+        port = free_port()
+        self.issuer = f"http://localhost:{port}"
         keep = ("HALLMARK_WORKER_CLASS", "HALLMARK_THREADS")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_") or k in keep}
         self.env.update(HALLMARK_INSTANCE=str(folder), HALLMARK_ISSUER=self.issuer,
                         HALLMARK_RATELIMIT_LOGIN="1000000 per minute", HALLMARK_RATELIMIT_TOKEN="1000000 per minute")
         if database_url:
             self.env["HALLMARK_DATABASE_URL"] = database_url
-        subprocess.run([sys.executable, "-m", "idp.cli", "db", "upgrade"], env=self.env, check=True,
-                       capture_output=True)
-        subprocess.run([sys.executable, "-m", "idp.cli", "client", "add", "bench", "--public", "--redirect-uri",
-                        CALLBACK], env=self.env, check=True, capture_output=True)
-        command = [sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port)]
-        if workers:
-            command += ["--workers", str(workers)]
-        self.process = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(f"{self.url}/healthz")
+        self.cli("db", "upgrade")
+        self.cli("client", "add", "bench", "--public", "--redirect-uri", CALLBACK)
+        self.server = ServeProcess(self.env, port=port, workers=workers)
+        self.url = self.server.url
+
+    def cli(self, *args: str) -> str:
+        result = hallmark_cli(*args, env=self.env)
+        if result.returncode != 0:
+            raise SystemExit(f"hallmark {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
 
     def invite(self) -> str:
-        out = subprocess.run([sys.executable, "-m", "idp.cli", "invite", "create"], env=self.env, check=True,
-                             capture_output=True, text=True).stdout
-        return out.strip().splitlines()[-1].rsplit("/", 1)[1]
+        return self.cli("invite", "create").strip().splitlines()[-1].rsplit("/", 1)[1]
 
     def csrf(self, session: requests.Session, page: str = "/login") -> str:
         return CSRF_RE.search(session.get(self.url + page).text).group(1)
@@ -203,13 +188,12 @@ class Hallmark:
         return session, auth
 
     def rss_per_worker(self) -> list[int]:
-        out = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(self.process.pid)], capture_output=True,
-                             text=True).stdout
-        return [int(line.split()[1]) for line in out.strip().splitlines()]
+        """Resident memory of each gunicorn worker, in KiB."""
+        return [int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0])
+                for pid in self.server.worker_pids()]
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        self.server.stop()
 
 
 class Browser:
@@ -245,8 +229,7 @@ class Browser:
 def signing_flow(hallmark: Hallmark, concurrency: int):
     """Flow 2: a fresh key touch for every signing token (one enrolled user per worker)."""
     users = [hallmark.enrolled_session(f"signer-{i}-{secrets.token_hex(3)}") for i in range(concurrency)]
-    basic = {"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode(),
-             "Content-Type": "application/x-www-form-urlencoded"}
+    basic = {**SIGSTORE_BASIC, "Content-Type": "application/x-www-form-urlencoded"}
 
     def state(i: int):
         session, auth = users[i]

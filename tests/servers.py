@@ -109,14 +109,15 @@ class TestIssuer:
 class ServeProcess:
     """``hallmark serve`` (gunicorn) as a subprocess in its own process group; waits for /healthz."""
 
-    def __init__(self, env: dict, port: int | None = None, workers: int = 2, log=None):
+    def __init__(self, env: dict, port: int | None = None, workers: int | None = 2, log=None):
         import subprocess
         import sys
 
         self.env, self.port, self.workers_count = env, port or free_port(), workers
         self.url = f"http://127.0.0.1:{self.port}"
-        self._command = [sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port), "--workers",
-                         str(workers)]
+        self._command = [sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port)]
+        if workers:                                    # None: Hallmark's recommended count
+            self._command += ["--workers", str(workers)]
         self._log = log
         self._subprocess = subprocess
         self.start()
