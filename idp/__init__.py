@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     """The app factory. ``settings`` default to the ``HALLMARK_*`` environment."""
     from flask import Flask
 
+    from . import ratelimit_storage
+
     settings = settings or Settings.from_env()
     settings.instance_path.mkdir(parents=True, exist_ok=True, mode=0o700)
     app = Flask(__name__, instance_path=str(settings.instance_path),
@@ -45,7 +47,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
         SESSION_REFRESH_EACH_REQUEST=False,     # a session lasts 12 h from login, not from last use
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage,
+        RATELIMIT_STORAGE_URI=ratelimit_storage.storage_uri(settings.ratelimit_storage),
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
     )

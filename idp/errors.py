@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .sessions import MACHINE_PATHS
 
 MESSAGES = {
     400: "The request was not understood.",
@@ -19,7 +20,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    return request.is_json or request.path.startswith(("/api/", "/token", "/userinfo", "/.well-known/")) or \
+    return request.is_json or request.path.startswith(("/api/", *MACHINE_PATHS)) or \
         request.accept_mimetypes.best == "application/json"
 
 

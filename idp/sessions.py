@@ -13,8 +13,19 @@ from .extensions import db
 from .models import User
 
 
+# The machine endpoints: they answer JSON (errors too) and never read the browser session, so its
+# cookie is not even verified there (the token endpoint must not depend on who is logged in).
+MACHINE_PATHS = ("/token", "/userinfo", "/.well-known/")
+
+
 class SignedCookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the signing serializer built once per app, not per request."""
+    """Flask's signed-cookie sessions, with the signing serializer built once per app, not per request,
+    and no session at all on the :data:`MACHINE_PATHS`."""
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith(MACHINE_PATHS):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app: Flask):
         serializer = app.extensions.get("hallmark.session_serializer")

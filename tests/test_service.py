@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import request
 
 from helpers import csrf_token, enroll, make_settings, post_json
 from idp import create_app
@@ -112,3 +113,19 @@ def test_29_per_account_limit_applies_across_addresses(limited_client):
     response = post_json(limited_client, "/login/options", {"username": "target"},
                          environ_base={"REMOTE_ADDR": "10.0.0.4"})
     assert response.status_code == 429
+
+
+@pytest.mark.parametrize("path", ["/.well-known/openid-configuration", "/.well-known/jwks.json", "/token",
+                                  "/userinfo"])
+def test_machine_endpoints_do_not_see_the_browser_session(app, client, path):
+    enroll(client, app, "machine-paths")
+    cookie = {"Cookie": f"hallmark_session={client.get_cookie('hallmark_session').value}"}
+    sessions = app.session_interface
+    with app.test_request_context(path, headers=cookie):
+        opened = sessions.open_session(app, request)
+        assert sessions.is_null_session(opened) and "uid" not in opened
+    with app.test_request_context("/account", headers=cookie):
+        assert sessions.open_session(app, request)["uid"]
+    response = client.post(path) if path == "/token" else client.get(path)
+    assert "Set-Cookie" not in response.headers and response.is_json
+    assert client.get("/account").status_code == 200            # the browser session is untouched
