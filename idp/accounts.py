@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 
 from . import audit, clock
-from .extensions import db
+from .extensions import run
 from .models import IssuedToken, User
 
 USERS = User.__table__
@@ -36,7 +36,7 @@ class Account:
 
 def enabled_account(user_id: int) -> Account | None:
     """The account ``user_id`` if it exists and is not disabled."""
-    row = db.session.execute(SELECT_ACCOUNT, {"user_id": user_id}).first()
+    row = run(SELECT_ACCOUNT, {"user_id": user_id}).first()
     if row is None or row.disabled_at is not None:
         return None
     return Account(**row._mapping)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
 
-from .extensions import db
+from .extensions import db, run
 from .models import AuditEvent, User
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ INSERT_EVENT = insert(AuditEvent.__table__)   # built once: the token endpoint r
 def record(event: str, *, user: User | Account | None = None, actor: str | None = None,
            security: bool = False, commit: bool = True, **details) -> None:
     """Append one audit event; ``actor`` defaults to the user's name."""
-    db.session.execute(INSERT_EVENT, {
+    run(INSERT_EVENT, {
         "event": event,
         "user_id": user.id if user else None,
         "actor": actor or (user.username if user else "anonymous"),

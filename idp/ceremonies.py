@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 
 from . import audit, challenges, clock, webauthn
 from .accounts import Account
-from .extensions import db, settings
+from .extensions import db, run, settings
 from .models import Credential, User
 from .jsonbody import json_object
 
@@ -107,7 +107,7 @@ def finish_assertion(purpose: str) -> tuple[Account, UsedCredential]:
     except webauthn.WebAuthnError as exc:
         raise CeremonyError(str(exc)) from exc
     generic = "The security key response was not accepted."
-    row = db.session.execute(SELECT_LOGIN_CREDENTIAL, {"raw_id": parsed.raw_id}).first()
+    row = run(SELECT_LOGIN_CREDENTIAL, {"raw_id": parsed.raw_id}).first()
     if row is None or row.disabled_at is not None:
         audit.record("login.failed", security=True, reason="unknown or revoked credential")
         raise CeremonyError(generic)
@@ -130,7 +130,7 @@ def finish_assertion(purpose: str) -> tuple[Account, UsedCredential]:
     except webauthn.WebAuthnError as exc:
         audit.record("login.failed", user=user, security=True, reason=exc.reason)
         raise CeremonyError(generic) from exc
-    updated = db.session.execute(ADVANCE_COUNTER, {"cred_id": row.id, "seen": row.sign_count,
+    updated = run(ADVANCE_COUNTER, {"cred_id": row.id, "seen": row.sign_count,
                                                    "new_count": asserted.new_sign_count,
                                                    "now": clock.now()}).rowcount
     db.session.commit()

@@ -10,7 +10,7 @@ from flask import session
 from sqlalchemy import bindparam, delete, insert, select
 
 from . import clock
-from .extensions import db, settings
+from .extensions import db, run, settings
 from .models import Challenge
 
 
@@ -36,7 +36,7 @@ def issue(purpose: str, *, user_id: int | None = None, **data) -> bytes:
     """Create a challenge for ``purpose`` and bind it to this session (replacing any earlier one)."""
     value = secrets.token_bytes(32)
     cid = secrets.token_urlsafe(32)
-    db.session.execute(INSERT_CHALLENGE, {"id": cid, "purpose": purpose, "value": value, "user_id": user_id,
+    run(INSERT_CHALLENGE, {"id": cid, "purpose": purpose, "value": value, "user_id": user_id,
                                           "data": data, "created_at": clock.now()})
     db.session.commit()
     session[f"challenge:{purpose}"] = cid
@@ -51,10 +51,10 @@ def consume(purpose: str) -> IssuedChallenge | None:
     cid = session.pop(f"challenge:{purpose}", None)
     if not cid:
         return None
-    row = db.session.execute(SELECT_CHALLENGE, {"cid": cid}).first()
+    row = run(SELECT_CHALLENGE, {"cid": cid}).first()
     if row is None or row.purpose != purpose:
         return None
-    deleted = db.session.execute(DELETE_CHALLENGE, {"cid": cid}).rowcount
+    deleted = run(DELETE_CHALLENGE, {"cid": cid}).rowcount
     db.session.commit()
     if deleted != 1:
         return None

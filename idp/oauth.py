@@ -29,7 +29,7 @@ from . import audit, clock, keys, ttlcache
 from .accounts import enabled_account
 from .clients import redirect_allowed, secret_matches
 from .config import Settings
-from .extensions import db, settings
+from .extensions import db, run, settings
 from .identity import identity_claims
 from .models import AuthorizationCode, Client, Credential, DeviceCode, IssuedToken, User
 from .secretfiles import sha256_hex
@@ -192,7 +192,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         data = request.payload.data
         challenge = data.get("code_challenge")
         now = clock.now()
-        db.session.execute(INSERT_CODE, dict(
+        run(INSERT_CODE, dict(
             code_hash=sha256_hex(code), client_id=request.client.get_client_id(), user_id=request.user.id,
             credential_id=getattr(g, "authorizing_credential_id", None),
             redirect_uri=self.redirect_uri, scope=request.scope or "", nonce=data.get("nonce"),
@@ -203,7 +203,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         db.session.commit()
 
     def query_authorization_code(self, code, client):
-        row = db.session.execute(SELECT_CODE, {"hash": sha256_hex(code)}).first()
+        row = run(SELECT_CODE, {"hash": sha256_hex(code)}).first()
         if row is None or row.client_id != client.get_client_id():
             return None
         redeemable = RedeemableCode(**row._mapping)
@@ -364,7 +364,7 @@ class TokenOrigin:
 
 def _consume(code: RedeemableCode) -> None:
     """Mark ``code`` used, atomically; a second redemption (even a concurrent one) revokes the first's tokens."""
-    if db.session.execute(CONSUME_CODE, {"code_id": code.id, "now": clock.now()}).rowcount != 1:
+    if run(CONSUME_CODE, {"code_id": code.id, "now": clock.now()}).rowcount != 1:
         db.session.rollback()
         revoke_tokens_of(code)
         raise InvalidGrantError("This code was already used; the tokens it issued are now revoked.")
@@ -375,11 +375,11 @@ def save_token(token: dict, request) -> None:
     write transaction. If the code was redeemed meanwhile, the token just made is never sent."""
     origin: TokenOrigin = g.token_origin
     cfg = settings()
-    credential = (db.session.execute(CREDENTIAL_NAME, {"cred_id": origin.credential_id}).scalar()
+    credential = (run(CREDENTIAL_NAME, {"cred_id": origin.credential_id}).scalar()
                   if origin.credential_id else None)
     if origin.code is not None:
         _consume(origin.code)
-    db.session.execute(INSERT_TOKEN, dict(
+    run(INSERT_TOKEN, dict(
         jti=g.token_jti, code_id=origin.code.id if origin.code else None, client_id=origin.client_id,
         user_id=request.user.id, expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime), revoked_at=None))
     audit.record("token.issued", user=request.user, client=origin.client_id, grant=origin.grant,

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from .. import audit, challenges, clock, webauthn
 from ..ceremonies import CeremonyError, finish_assertion
-from ..extensions import db, limiter, login_limit, settings
+from ..extensions import db, limiter, login_limit, run, settings
 from ..identity import USERNAME_RE
 from ..models import LoginGrant, User
 from ..sessions import log_in
@@ -75,7 +75,7 @@ def verify():
     audit.record("login.succeeded", user=user, credential=cred.name, commit=False)
     if pending:
         grant_id = secrets.token_urlsafe(32)
-        db.session.execute(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
+        run(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
                                           "request_hash": pending, "created_at": clock.now(), "used_at": None})
         session["login_grant"] = grant_id
     db.session.commit()                              # the audit event and the grant together

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, update
 from .. import clock, tokens
 from ..clients import OOB_REDIRECT_URI, SIGSTORE_CLIENT_ID
 from ..errors import error_response
-from ..extensions import csrf, db, limiter, settings, token_limit
+from ..extensions import csrf, db, limiter, run, settings, token_limit
 from ..identity import signing_identity_missing
 from ..models import Client, LoginGrant
 from ..accounts import enabled_account
@@ -68,7 +68,7 @@ def _consume_login_grant():
     if not grant_id:
         return None
     now = clock.now()
-    used = db.session.execute(USE_LOGIN_GRANT, {
+    used = run(USE_LOGIN_GRANT, {
         "grant_id": grant_id, "hash": request_hash(), "now": now,
         "fresh_after": now - timedelta(seconds=settings().challenge_lifetime)}).first()
     db.session.commit()
