@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, InvalidGrantError, InvalidRequestError, grants
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -22,6 +23,7 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants.code import OpenIDToken
 from flask import g
+from flask import request as flask_request
 from joserfc.jwk import KeySet
 from sqlalchemy import bindparam, insert, select, update
 
@@ -388,9 +390,17 @@ def save_token(token: dict, request) -> None:
     db.session.commit()
 
 
-def create_server(app, cfg: Settings) -> AuthorizationServer:
+class Server(AuthorizationServer):
+    """Authlib's Flask authorization server, with its request wrapper built around the request object
+    itself instead of Flask's proxy to it (a token request reads it ~40 times, each a context lookup)."""
+
+    def create_oauth2_request(self, request):
+        return FlaskOAuth2Request(flask_request._get_current_object())
+
+
+def create_server(app, cfg: Settings) -> Server:
     """Build the authorization server for ``app``."""
-    server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
+    server = Server(app, query_client=query_client, save_token=save_token)
     server.scopes_supported = SCOPES
     server.register_client_auth_method("none", authenticate_public_client)
     server.register_grant(CodeGrant, [S256CodeChallenge(required=True), OpenIDCodeExtension(require_nonce=False)])
