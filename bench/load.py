@@ -6,7 +6,8 @@ Flows (against Hallmark under gunicorn, on SQLite or PostgreSQL):
      authenticator) → code → /token
   3. discovery and JWKS
   4. RSS per gunicorn worker after the run
-and flow 1 against node oidc-provider (bench/node), same driver, same machine, as a ratio.
+and flows 1 and 3 against node oidc-provider (bench/node), same driver, same machine, as a ratio: with
+its default in-memory state, and (flow 1) with its state in Redis, as Hallmark keeps its own in a database.
 
 Flows 1 and 3 are driven by bench/driver (Rust, standard library only, built here with
 `cargo build --offline`): keep-alive connections, one thread each, so that the driver takes
@@ -257,14 +258,15 @@ def signing_flow(hallmark: Hallmark, concurrency: int):
     return state, one
 
 
-def node_peer(port: int) -> subprocess.Popen | None:
+def node_peer(port: int, redis_url: str = "") -> subprocess.Popen | None:
+    """oidc-provider on ``port``: its default in-memory adapter, or its state in Redis at ``redis_url``."""
     node_dir = ROOT / "bench" / "node"
     if not shutil.which("node"):
         return None
-    if not (node_dir / "node_modules" / "oidc-provider").exists():
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=node_dir, check=True)
-    process = subprocess.Popen(["node", "provider.mjs", str(port)], cwd=node_dir, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    if not all((node_dir / "node_modules" / name).exists() for name in ("oidc-provider", "ioredis")):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=node_dir, check=True)
+    process = subprocess.Popen(["node", "provider.mjs", str(port), *([redis_url] if redis_url else [])],
+                               cwd=node_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(f"http://127.0.0.1:{port}/.well-known/openid-configuration")
     return process
 
@@ -281,10 +283,40 @@ def node_session(base: str) -> requests.Session:
     return session
 
 
+def peer_rows(iterations: int, concurrency: int, folder: Path) -> list[dict]:
+    """Flows 1 and 3 against oidc-provider as configured by default (in-memory state), and flow 1 again
+    with its state in Redis (append-only file), as Hallmark keeps its state in its database."""
+    from servers import RedisServer
+
+    redis = RedisServer(folder, appendonly=True)
+    rows = []
+    try:
+        for label, redis_url in (("node oidc-provider", ""), ("node oidc-provider + Redis", redis.url)):
+            port = free_port()
+            peer = node_peer(port, redis_url)
+            if peer is None:
+                break
+            try:
+                base = f"http://localhost:{port}"      # its issuer: cookies and redirects use this host
+                session = node_session(base)
+                rows.append(drive_code_flow(f"1. code+PKCE, logged in ({label})", base, "/auth", "/token",
+                                            session.cookies, iterations, concurrency))
+                if not redis_url:
+                    rows.append(drive_get(f"3. discovery + JWKS ({label})", base,
+                                          ["/.well-known/openid-configuration", "/jwks"], iterations,
+                                          concurrency))
+            finally:
+                peer.terminate()
+                peer.wait(timeout=10)
+    finally:
+        redis.stop()
+    return rows
+
+
 def print_table(rows: list[dict]) -> None:
-    print(f"{'flow':<44}{'ok':>7}{'err':>5}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"{'flow':<54}{'ok':>7}{'err':>5}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for r in rows:
-        print(f"{r['flow']:<44}{r['ok']:>7}{r['errors']:>5}{r['per_second']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}")
+        print(f"{r['flow']:<54}{r['ok']:>7}{r['errors']:>5}{r['per_second']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}")
         if r["first_error"]:
             print(f"    first error: {r['first_error']}")
 
@@ -338,29 +370,16 @@ def main() -> None:
             if postgres:
                 postgres.stop()
         if not args.no_peer:
-            port = free_port()
-            peer = node_peer(port)
-            if peer is not None:
-                try:
-                    base = f"http://localhost:{port}"      # its issuer: cookies and redirects use this host
-                    peer_session = node_session(base)
-                    rows.append(drive_code_flow("1. code+PKCE, logged in (node oidc-provider)", base, "/auth",
-                                                "/token", peer_session.cookies, args.iterations, args.concurrency))
-                    rows.append(drive_get("3. discovery + JWKS (node oidc-provider)", base,
-                                          ["/.well-known/openid-configuration", "/jwks"], args.iterations,
-                                          args.concurrency))
-                finally:
-                    peer.terminate()
-                    peer.wait(timeout=10)
+            rows += peer_rows(args.iterations, args.concurrency, Path(tmp))
     print(f"gunicorn workers: {len(rss)}, concurrency: {args.concurrency}, driver processes: "
           f"{DRIVER_PROCESSES}, cores: {os.cpu_count()}")
     print_table(rows)
     print(f"4. RSS per gunicorn worker after the run: {', '.join(f'{kb / 1024:.0f} MiB' for kb in rss)}")
-    for flow in ("1.", "3."):
-        ours = next(r for r in rows if r["flow"].startswith(flow) and "node" not in r["flow"])
-        peer_row = next((r for r in rows if r["flow"].startswith(flow) and "node" in r["flow"]), None)
-        if peer_row and peer_row["per_second"]:
-            print(f"ratio flow {flow[0]} Hallmark / oidc-provider: {ours['per_second'] / peer_row['per_second']:.2f}")
+    ours = {flow: next(r for r in rows if r["flow"].startswith(flow) and "node" not in r["flow"]) for flow in "13"}
+    for row in rows:
+        if "node" in row["flow"] and row["per_second"]:
+            flow, peer = row["flow"][0], row["flow"].split("(")[-1].rstrip(")")
+            print(f"ratio flow {flow} Hallmark / {peer}: {ours[flow]['per_second'] / row['per_second']:.2f}")
 
 
 if __name__ == "__main__":

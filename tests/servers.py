@@ -154,3 +154,37 @@ class ServeProcess:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+
+
+class RedisServer:
+    """A throwaway ``redis-server`` on 127.0.0.1 keeping its files in ``folder``; ``appendonly`` also logs
+    every write to an append-only file, fsynced each second (like SQLite's WAL with synchronous=NORMAL)."""
+
+    def __init__(self, folder: Path, appendonly: bool = False):
+        import shutil
+        import subprocess
+        import time
+
+        import redis
+
+        if not shutil.which("redis-server"):
+            raise RuntimeError("redis-server is not installed: run 'make test' (it installs Debian's redis-server)")
+        port = free_port()
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder),
+             "--appendonly", "yes" if appendonly else "no", "--appendfsync", "everysec"],
+            stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis(port=port).ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)

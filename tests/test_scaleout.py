@@ -17,7 +17,7 @@ import requests
 
 from commands import hallmark_cli
 from helpers import CSRF_RE, pkce_pair
-from servers import ServeProcess, free_port
+from servers import RedisServer, ServeProcess
 from softauthn import SoftAuthenticator
 
 ISSUER = "http://localhost:9000"          # the load balancer's URL; both instances are configured with it
@@ -183,27 +183,12 @@ def test_parallel_logins_with_a_cloned_counter_have_one_winner(pair):
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    import shutil
-
-    if not shutil.which("redis-server"):
-        pytest.fail("redis-server is not installed: run 'make test' (it installs Debian's redis-server)")
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    import redis
-
-    while True:
-        try:
-            redis.Redis(port=port).ping()
-            break
-        except redis.ConnectionError:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield server.url
+    server.stop()
 
 
 def test_rate_limits_are_shared_through_redis(postgres, redis_url, tmp_path):

@@ -1,11 +1,13 @@
 // The peer for bench/load.py flow 1: node oidc-provider with ES256, one public client with PKCE,
 // and an interaction that logs the benchmark account in once (then the session is reused).
-// Usage: node provider.mjs PORT
+// Usage: node provider.mjs PORT [REDIS_URL]   (with REDIS_URL: state in Redis, see redis_adapter.mjs)
 import { generateKeyPairSync } from "node:crypto";
 import Provider from "oidc-provider";
+import { redisAdapter } from "./redis_adapter.mjs";
 
 const port = Number(process.argv[2] || 3100);
 const issuer = `http://localhost:${port}`;
+const redisUrl = process.argv[3];
 const key = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
 
 const provider = new Provider(issuer, {
@@ -18,6 +20,7 @@ const provider = new Provider(issuer, {
   findAccount: (ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: ["hallmark-bench-cookie-key"] },
+  ...(redisUrl ? { adapter: redisAdapter(redisUrl) } : {}),
   ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Session: 3600, Grant: 3600, Interaction: 600 },
 });
 provider.proxy = false;
