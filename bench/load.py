@@ -8,6 +8,7 @@ Flows (against Hallmark under gunicorn, on SQLite or PostgreSQL):
   4. RSS per gunicorn worker after the run
 and flows 1 and 3 against node oidc-provider (bench/node), same driver, same machine, as a ratio: with
 its default in-memory state, and (flow 1) with its state in Redis, as Hallmark keeps its own in a database.
+Row 0 is the stack's floor on this machine: bench/floor_app.py, one ES256 JWT per request, nothing else.
 
 Flows 1 and 3 are driven by bench/driver (Rust, standard library only, built here with
 `cargo build --offline`): keep-alive connections, one thread each, so that the driver takes
@@ -313,6 +314,22 @@ def peer_rows(iterations: int, concurrency: int, folder: Path) -> list[dict]:
     return rows
 
 
+def floor_row(iterations: int, concurrency: int, workers: int | None) -> dict:
+    """Requests per second of ``bench/floor_app.py`` under gunicorn (one sync worker per CPU, as Hallmark)."""
+    port = free_port()
+    count = workers or max(2, os.cpu_count() or 1)
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(count), "--bind",
+                                f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"), "floor_app:app"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/jwt")
+        return drive_get("0. floor: bare Flask + gunicorn, 1 ES256 JWT/request", f"http://127.0.0.1:{port}",
+                         ["/jwt"], iterations, concurrency)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def print_table(rows: list[dict]) -> None:
     print(f"{'flow':<54}{'ok':>7}{'err':>5}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for r in rows:
@@ -347,6 +364,8 @@ def main() -> None:
             database_url = postgres.database()
         hallmark = Hallmark(Path(tmp) / "instance", database_url, args.workers)
         rows, signers = [], min(args.concurrency, 16)      # one enrolled signer per flow-2 worker
+        if not args.no_peer:
+            rows.append(floor_row(2 * args.iterations, args.concurrency, args.workers))
         try:
             session, auth = hallmark.enrolled_session("bench-user")
             rows.append(drive_code_flow(f"1. code+PKCE, logged in ({args.db})", hallmark.url, "/authorize",
@@ -380,6 +399,11 @@ def main() -> None:
         if "node" in row["flow"] and row["per_second"]:
             flow, peer = row["flow"][0], row["flow"].split("(")[-1].rstrip(")")
             print(f"ratio flow {flow} Hallmark / {peer}: {ours[flow]['per_second'] / row['per_second']:.2f}")
+    floor = next((r for r in rows if r["flow"].startswith("0.")), None)
+    if floor and floor["per_second"]:
+        ceiling = floor["per_second"] / 2
+        print(f"floor: {floor['per_second']:.0f} requests/s, so at most {ceiling:.0f} two-request flows/s in this "
+              f"stack; Hallmark's flow 1 reaches {ours['1']['per_second'] / ceiling:.2f} of that")
 
 
 if __name__ == "__main__":
