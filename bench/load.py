@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from commands import hallmark_cli  # noqa: E402
 from helpers import CSRF_RE, SIGSTORE_BASIC, pkce_pair as pkce  # noqa: E402
-from servers import ServeProcess, free_port  # noqa: E402
+from servers import RedisServer, ServeProcess, free_port  # noqa: E402
 from softauthn import SoftAuthenticator  # noqa: E402
 
 CODE_RE = re.compile(r"[?&]code=([^&]+)")
@@ -287,8 +287,6 @@ def node_session(base: str) -> requests.Session:
 def peer_rows(iterations: int, concurrency: int, folder: Path) -> list[dict]:
     """Flows 1 and 3 against oidc-provider as configured by default (in-memory state), and flow 1 again
     with its state in Redis (append-only file), as Hallmark keeps its state in its database."""
-    from servers import RedisServer
-
     redis = RedisServer(folder, appendonly=True)
     rows = []
     try:
@@ -315,11 +313,12 @@ def peer_rows(iterations: int, concurrency: int, folder: Path) -> list[dict]:
 
 
 def floor_row(iterations: int, concurrency: int, workers: int | None) -> dict:
-    """Requests per second of ``bench/floor_app.py`` under gunicorn (one sync worker per CPU, as Hallmark)."""
+    """Requests per second of ``bench/floor_app.py`` under Hallmark's own ``gunicorn.conf.py``."""
     port = free_port()
-    count = workers or max(2, os.cpu_count() or 1)
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(count), "--bind",
-                                f"127.0.0.1:{port}", "--chdir", str(ROOT / "bench"), "floor_app:app"],
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HALLMARK_BIND": f"127.0.0.1:{port}",
+           **({"HALLMARK_WORKERS": str(workers)} if workers else {})}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                                "--chdir", str(ROOT / "bench"), "floor_app:app"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(f"http://127.0.0.1:{port}/jwt")

@@ -131,8 +131,7 @@ def finish_assertion(purpose: str) -> tuple[Account, UsedCredential]:
         audit.record("login.failed", user=user, security=True, reason=exc.reason)
         raise CeremonyError(generic) from exc
     updated = run(ADVANCE_COUNTER, {"cred_id": row.id, "seen": row.sign_count,
-                                                   "new_count": asserted.new_sign_count,
-                                                   "now": clock.now()}).rowcount
+                                    "new_count": asserted.new_sign_count, "now": clock.now()}).rowcount
     db.session.commit()
     if updated != 1:
         audit.record("login.failed", user=user, security=True, reason="concurrent use of the same credential")

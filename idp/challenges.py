@@ -37,7 +37,7 @@ def issue(purpose: str, *, user_id: int | None = None, **data) -> bytes:
     value = secrets.token_bytes(32)
     cid = secrets.token_urlsafe(32)
     run(INSERT_CHALLENGE, {"id": cid, "purpose": purpose, "value": value, "user_id": user_id,
-                                          "data": data, "created_at": clock.now()})
+                           "data": data, "created_at": clock.now()})
     db.session.commit()
     session[f"challenge:{purpose}"] = cid
     return value

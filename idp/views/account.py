@@ -15,7 +15,6 @@ from ..sessions import current_user, login_required
 bp = Blueprint("account", __name__)
 
 
-
 def _own_credential(cred_id: int) -> Credential:
     user = current_user()
     cred = db.session.get(Credential, cred_id)

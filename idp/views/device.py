@@ -20,7 +20,6 @@ bp = Blueprint("device", __name__)
 USER_CODE_RE = re.compile(r"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}")
 
 
-
 def normalise(user_code: str) -> str:
     """Accept ``bcdf ghjk``, ``BCDFGHJK`` or ``BCDF-GHJK``."""
     letters = re.sub(r"[^A-Za-z]", "", user_code or "").upper()

@@ -18,7 +18,6 @@ from ..jsonbody import json_object
 bp = Blueprint("enroll", __name__)
 
 
-
 @bp.get("/enroll/<token>")
 def page(token: str):
     invite = invites.find_usable(token)

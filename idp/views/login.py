@@ -76,7 +76,7 @@ def verify():
     if pending:
         grant_id = secrets.token_urlsafe(32)
         run(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
-                                          "request_hash": pending, "created_at": clock.now(), "used_at": None})
+                           "request_hash": pending, "created_at": clock.now(), "used_at": None})
         session["login_grant"] = grant_id
     db.session.commit()                              # the audit event and the grant together
     return jsonify(ok=True, redirect=next_url)
