@@ -25,6 +25,16 @@ def _instance_secret(instance: Path, name: str) -> str:
     return value
 
 
+def _session_secret(instance: Path) -> str:
+    """``HALLMARK_SECRET_KEY`` if it is strong enough (refused otherwise), else the instance's own."""
+    given = os.environ.get("HALLMARK_SECRET_KEY")
+    if given is not None:
+        from .secret_strength import require_strong
+
+        return require_strong("HALLMARK_SECRET_KEY", given)
+    return _instance_secret(instance, "secret-key")
+
+
 def create_app(settings: Settings | None = None, *, create_schema: bool = False) -> Flask:
     """The app factory. ``settings`` default to the ``HALLMARK_*`` environment."""
     from flask import Flask
@@ -36,7 +46,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     app = Flask(__name__, instance_path=str(settings.instance_path),
                 template_folder=str(ROOT / "templates"), static_folder="static")
     app.config.update(
-        SECRET_KEY=os.environ.get("HALLMARK_SECRET_KEY") or _instance_secret(settings.instance_path, "secret-key"),
+        SECRET_KEY=_session_secret(settings.instance_path),
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         MAX_CONTENT_LENGTH=MAX_BODY,
         SESSION_COOKIE_HTTPONLY=True,
@@ -48,15 +58,21 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
         RATELIMIT_STORAGE_URI=ratelimit_storage.storage_uri(settings.ratelimit_storage),
+        RATELIMIT_STORAGE_OPTIONS=({"database_url": settings.database_url}
+                                   if settings.ratelimit_storage == "database" else {}),
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
     )
     app.extensions["hallmark"] = settings
+    if settings.trusted_proxies:
+        from .proxy import TrustedProxy
+
+        app.wsgi_app = TrustedProxy(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     from .sessions import SignedCookieSessions
 
     app.session_interface = SignedCookieSessions()
 
-    from . import errors, oauth, pool_health, security_headers, sqlite
+    from . import errors, log_redaction, oauth, pool_health, security_headers, sqlite, templating
     from .extensions import csrf, db, limiter, migrate
     from .views import register_blueprints
 
@@ -74,6 +90,8 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     register_blueprints(app)
     errors.register(app)
     security_headers.register(app)
+    templating.register(app)
+    log_redaction.install()
 
     if create_schema:
         with app.app_context():

@@ -48,7 +48,7 @@ class AccountError(ValueError):
 
 def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
     """Disable (or re-enable) ``username``: a disabled account cannot log in, its browser sessions end
-    at their next request, codes and device approvals it was given yield no token, and the tokens it
+    for good (enabling it again does not revive them), codes and device approvals it was given yield no token, and the tokens it
     holds are revoked (userinfo refuses them). Audited."""
     user = User.query.filter_by(username=username).first()
     if user is None:
@@ -56,11 +56,15 @@ def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
     if (user.disabled_at is not None) == disabled:
         raise AccountError(f"{username} is already {'disabled' if disabled else 'enabled'}")
     if disabled:
+        from .sessions import revoke_all_of
+
         now = clock.now()
         user.disabled_at = now
         revoked = (IssuedToken.query.filter_by(user_id=user.id, revoked_at=None)
                    .update({"revoked_at": now}, synchronize_session=False))
-        audit.record("account.disabled", user=user, actor=actor, security=True, revoked_tokens=revoked)
+        ended = revoke_all_of(user.id)       # and they stay ended when the account is enabled again
+        audit.record("account.disabled", user=user, actor=actor, security=True, revoked_tokens=revoked,
+                     sessions_ended=ended)
     else:
         user.disabled_at = None
         audit.record("account.enabled", user=user, actor=actor, security=True)

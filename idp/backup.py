@@ -24,6 +24,7 @@ from .secretfiles import write_private
 FORMAT = "hallmark-backup"
 SECRET_FILES = ("secret-key", "key-passphrase")
 SEALED = b"HALLMARK-BACKUP-SEALED-1\n"
+SEALED_V2 = b"HALLMARK-BACKUP-SEALED-2\n"
 
 
 class BackupError(ValueError):
@@ -80,8 +81,12 @@ def snapshot(instance_path: Path) -> dict:
             "created_at": clock.now().isoformat(), "tables": tables, "secrets": found}
 
 
-def _kdf(salt: bytes) -> Scrypt:
-    return Scrypt(salt=salt, length=32, n=2 ** 15, r=8, p=1)
+SCRYPT_LOG2_N = 17           # 2^17 x r=8: 128 MiB and ~0.6 s per derivation here (OWASP's scrypt minimum)
+LEGACY_LOG2_N = 15           # backups sealed before version 2 of the sealed format
+
+
+def _kdf(salt: bytes, log2_n: int = SCRYPT_LOG2_N) -> Scrypt:
+    return Scrypt(salt=salt, length=32, n=2 ** log2_n, r=8, p=1)
 
 
 def seal(document: dict, passphrase: str | None) -> bytes:
@@ -91,20 +96,42 @@ def seal(document: dict, passphrase: str | None) -> bytes:
         return data
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     key = _kdf(salt).derive(passphrase.encode())
-    return SEALED + base64.b64encode(salt + nonce + AESGCM(key).encrypt(nonce, data, SEALED)) + b"\n"
+    header = SEALED_V2 + bytes([SCRYPT_LOG2_N])
+    return SEALED_V2 + base64.b64encode(bytes([SCRYPT_LOG2_N]) + salt + nonce +
+                                        AESGCM(key).encrypt(nonce, data, header)) + b"\n"
+
+
+def _open_sealed(blob: bytes, passphrase: str) -> bytes:
+    """The JSON inside a sealed backup (either version of the sealed format)."""
+    try:
+        if blob.startswith(SEALED_V2):
+            raw = base64.b64decode(blob[len(SEALED_V2):], validate=False)
+            log2_n, raw = raw[0], raw[1:]
+            if not 14 <= log2_n <= 20:
+                raise BackupError("this encrypted backup names an unsupported key derivation")
+            header = SEALED_V2 + bytes([log2_n])
+        else:
+            raw, log2_n, header = base64.b64decode(blob[len(SEALED):]), LEGACY_LOG2_N, SEALED
+    except (ValueError, IndexError) as exc:
+        raise BackupError("this encrypted backup is damaged") from exc
+    salt, nonce, sealed = raw[:16], raw[16:28], raw[28:]
+    try:
+        return AESGCM(_kdf(salt, log2_n).derive(passphrase.encode())).decrypt(nonce, sealed, header)
+    except (InvalidTag, ValueError) as exc:
+        raise BackupError("wrong passphrase, or the backup was altered") from exc
 
 
 def unseal(blob: bytes, passphrase: str | None) -> dict:
-    """Inverse of :func:`seal`."""
-    if blob.startswith(SEALED):
+    """Inverse of :func:`seal`. With a passphrase configured only a sealed (authenticated, encrypted)
+    backup is accepted: a plain one could have been written by anyone (finding F8)."""
+    if blob.startswith((SEALED_V2, SEALED)):
         if not passphrase:
             raise BackupError("this backup is encrypted: set HALLMARK_KEY_PASSPHRASE to the passphrase used for it")
-        raw = base64.b64decode(blob[len(SEALED):])
-        salt, nonce, sealed = raw[:16], raw[16:28], raw[28:]
-        try:
-            data = AESGCM(_kdf(salt).derive(passphrase.encode())).decrypt(nonce, sealed, SEALED)
-        except InvalidTag as exc:
-            raise BackupError("wrong passphrase, or the backup was altered") from exc
+        data = _open_sealed(blob, passphrase)
+    elif passphrase:
+        raise BackupError("a passphrase is configured, so only an encrypted backup is restored; this one is "
+                          "plain JSON, which anyone could have written. Unset HALLMARK_KEY_PASSPHRASE and "
+                          "HALLMARK_BACKUP_PASSPHRASE to restore a plain backup on purpose")
     else:
         data = blob
     try:

@@ -47,6 +47,8 @@ class Settings:
     device_poll_interval: int = 5
     key_passphrase: str | None = None
     fresh_touch_for_signing: bool = True
+    allow_oob: bool = True
+    trusted_proxies: tuple[str, ...] = ()
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_user: str = ""
@@ -57,7 +59,7 @@ class Settings:
     pkcs11_module: str = ""
     pkcs11_token_label: str = ""
     pkcs11_pin: str = ""
-    ratelimit_storage: str = "memory://"
+    ratelimit_storage: str = "database"
     ratelimit_login: str = "30 per minute"
     ratelimit_token: str = "60 per minute"
     extra: dict = field(default_factory=dict)
@@ -93,6 +95,10 @@ class Settings:
         ]:
             if get(name) is not None:
                 values[key] = get(name)
+        if get("KEY_PASSPHRASE") is not None:
+            from .secret_strength import require_strong
+
+            require_strong("HALLMARK_KEY_PASSPHRASE", get("KEY_PASSPHRASE"))
         if get("INSTANCE"):
             values["instance_path"] = Path(get("INSTANCE"))
         for key, name in [("token_lifetime", "TOKEN_LIFETIME"), ("code_lifetime", "CODE_LIFETIME"),
@@ -124,6 +130,11 @@ class Settings:
                 raise ConfigError(f"cannot read HALLMARK_PKCS11_PIN_FILE: {exc.strerror}") from exc
         if get("REDIS_URL") and not get("RATELIMIT_STORAGE"):
             values["ratelimit_storage"] = get("REDIS_URL")
+        oob = get("ALLOW_OOB")
+        if oob is not None:
+            values["allow_oob"] = oob.lower() not in ("0", "false", "no", "off")
+        if get("TRUSTED_PROXIES"):
+            values["trusted_proxies"] = tuple(p.strip() for p in get("TRUSTED_PROXIES").split(",") if p.strip())
         fresh = get("FRESH_TOUCH_FOR_SIGNING")
         if fresh is not None:
             values["fresh_touch_for_signing"] = fresh.lower() not in ("0", "false", "no", "off")
@@ -166,6 +177,11 @@ class Settings:
             raise ConfigError("HALLMARK_TOKEN_LIFETIME must be at most 3600 seconds: signing tokens are short-lived")
         if not re.fullmatch(r"[A-Za-z0-9 ._-]{1,64}", self.rp_name):
             raise ConfigError("HALLMARK_RP_NAME must be 1-64 plain characters")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(f"HALLMARK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
         return replace(self, origin=origin, rp_id=rp_id, subject_domain=subject_domain,
                         instance_path=instance, database_url=database_url)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
+from flask import Flask, Request, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -20,7 +22,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    return request.is_json or request.path.startswith(("/api/", *MACHINE_PATHS)) or \
+    return request.is_json or request.path.startswith(("/api/", "/device/authorize", *MACHINE_PATHS)) or \
         request.accept_mimetypes.best == "application/json"
 
 
@@ -33,7 +35,32 @@ def error_response(status: int, message: str, error: str = "error"):
     return response, status
 
 
+class BoundedJSONRequest(Request):
+    """A request whose JSON body cannot crash the parser: nesting too deep for Python's recursion
+    limit is a malformed body (400), like any other (finding F11)."""
+
+    def get_json(self, force=False, silent=False, cache=True):
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            return super().on_json_loading_failed(ValueError("JSON nested too deeply"))
+
+
 def register(app: Flask) -> None:
+    app.request_class = BoundedJSONRequest
+
+    @app.errorhandler(InsecureTransportError)
+    def insecure_transport(exc: InsecureTransportError):
+        return error_response(400, "OAuth requests must use https; plain http is only for localhost.",
+                              "invalid_request")
+
+    @app.errorhandler(OAuth2Error)
+    def oauth_error(exc: OAuth2Error):
+        return error_response(exc.status_code or 400, exc.get_error_description() or "The request was refused.",
+                              exc.error or "invalid_request")
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return error_response(400, f"Security check failed: {exc.description} Reload the page and try again.",

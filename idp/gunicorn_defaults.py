@@ -31,5 +31,6 @@ def settings(bind: str | None = None, workers: int | None = None) -> dict:
         # Privacy: no %(h)s (client address) in the access log format.
         "access_log_format": '"%(r)s" %(s)s %(b)s %(M)sms',
         "errorlog": "-",
+        "logger_class": "idp.log_redaction.GunicornLogger",   # one-time secrets never reach the log
         "control_socket_disable": True,
     }

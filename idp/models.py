@@ -42,6 +42,8 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # The address in lower case: unique, so one address belongs to at most one account (finding F1).
+    email_canonical: Mapped[str | None] = mapped_column(String(254), nullable=True, unique=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     credentials: Mapped[list["Credential"]] = relationship(back_populates="user", order_by="Credential.id")
 
@@ -71,6 +73,33 @@ class Credential(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     user: Mapped[User] = relationship(back_populates="credentials")
+
+
+class BrowserSession(db.Model):
+    """A signed-in browser: the cookie holds a random token, this row its hash. A session ends when
+    the row is revoked (logout, sign out everywhere, key revocation, recovery, disable) or at
+    ``expires_at``, counted from the login and never extended."""
+
+    __tablename__ = "browser_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    user_agent: Mapped[str] = mapped_column(String(160), nullable=False, default="")
+
+
+class RateCounter(db.Model):
+    """A rate-limit window's hit count, shared by every worker and instance on this database."""
+
+    __tablename__ = "rate_counters"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    expires_at: Mapped[float] = mapped_column(db.Float, nullable=False, index=True)
 
 
 class Invite(db.Model):
@@ -205,6 +234,8 @@ class DeviceCode(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"), nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # What the requesting program called itself (its User-Agent), shown on the approval page.
+    requester: Mapped[str] = mapped_column(String(160), nullable=False, default="", server_default="")
 
     def get_client_id(self) -> str:
         return self.client_id

@@ -178,7 +178,10 @@ class RedeemableCode(AuthorizationCodeMixin):
         return None
 
     def get_amr(self) -> list[str]:
-        return ["hwk", "user"]
+        """RFC 8176 methods that were verified: proof of possession of a key, and the person's
+        presence at it. Not ``hwk``: attestation is ``none``, so a software authenticator looks the
+        same as a hardware one (finding F12)."""
+        return ["pop", "user"]
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
@@ -247,6 +250,7 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):
         now = clock.now()
         db.session.add(DeviceCode(device_code_hash=sha256_hex(data["device_code"]), user_code=data["user_code"],
                                   client_id=client_id, scope=scope or "", interval=data["interval"],
+                                  requester=flask_request.headers.get("User-Agent", "")[:160],
                                   created_at=now, expires_at=now + timedelta(seconds=data["expires_in"])))
         db.session.commit()
 

@@ -1,21 +1,48 @@
-"""Who is logged in to this browser session."""
+"""Who is logged in to this browser: server-side sessions that can be revoked (docs/security.md F2).
+
+The signed cookie holds only a random session token (and short-lived ceremony state); the
+``browser_sessions`` row it names says who is signed in, with which key, since when, and whether
+the session still holds. A session ends when its row is revoked — logout, "sign out everywhere",
+revocation of the key it was made with, an account recovery, disabling the account — or 12 hours
+after the login, however it is used meanwhile. Adding or revoking a key and changing the email
+also need a *fresh* key touch: one made in this session within the last five minutes.
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import wraps
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import bindparam, insert, select, update
 
 from . import clock
-from .accounts import Account, enabled_account
-from .extensions import db
-from .models import User
-
+from .accounts import USERS, Account
+from .extensions import db, run
+from .models import BrowserSession, User
+from .safe_redirect import safe_next
+from .secretfiles import sha256_hex
 
 # The machine endpoints: they answer JSON (errors too) and never read the browser session, so its
 # cookie is not even verified there (the token endpoint must not depend on who is logged in).
 MACHINE_PATHS = ("/token", "/userinfo", "/.well-known/")
+SESSION_LIFETIME = 12 * 3600          # from the login, never extended
+FRESH_TOUCH = 300                     # how long a key touch counts as fresh for adding/revoking keys
+SEEN_EVERY = 300                      # last_seen_at is written at most this often
+
+SESSIONS = BrowserSession.__table__
+INSERT_SESSION = insert(SESSIONS)
+SELECT_SESSION = (
+    select(SESSIONS.c.id, SESSIONS.c.user_id, SESSIONS.c.credential_id, SESSIONS.c.created_at,
+           SESSIONS.c.touched_at, SESSIONS.c.last_seen_at, SESSIONS.c.expires_at, SESSIONS.c.revoked_at,
+           USERS.c.username, USERS.c.email, USERS.c.email_verified_at, USERS.c.disabled_at)
+    .join(USERS, USERS.c.id == SESSIONS.c.user_id)
+    .where(SESSIONS.c.token_hash == bindparam("token_hash")))
+MARK_SEEN = update(SESSIONS).where(SESSIONS.c.id == bindparam("sid")).values(last_seen_at=bindparam("now"))
+MARK_TOUCHED = update(SESSIONS).where(SESSIONS.c.id == bindparam("sid")).values(touched_at=bindparam("now"))
 
 
 class SignedCookieSessions(SecureCookieSessionInterface):
@@ -35,35 +62,115 @@ class SignedCookieSessions(SecureCookieSessionInterface):
         return serializer
 
 
-def current_user() -> User | None:
-    """The logged-in, not disabled, user of this session, if any."""
-    uid = session.get("uid")
-    if uid is None:
+@dataclass(frozen=True)
+class SignedIn:
+    """The valid session of this request and the account it belongs to."""
+
+    id: int
+    account: Account
+    credential_id: int | None
+    created_at: datetime
+    touched_at: datetime
+
+    @property
+    def auth_time(self) -> int:
+        return int(self.created_at.timestamp())
+
+    def touched_recently(self) -> bool:
+        return clock.now() - self.touched_at <= timedelta(seconds=FRESH_TOUCH)
+
+
+def _load() -> SignedIn | None:
+    token = session.get("sid")
+    if not token:
         return None
-    user = db.session.get(User, uid)
-    if user is None or user.disabled_at is not None:
+    row = run(SELECT_SESSION, {"token_hash": sha256_hex(token)}).first()
+    now = clock.now()
+    if row is None or row.revoked_at is not None or row.expires_at <= now or row.disabled_at is not None:
         session.clear()
         return None
-    return user
+    if now - row.last_seen_at > timedelta(seconds=SEEN_EVERY):
+        run(MARK_SEEN, {"sid": row.id, "now": now})
+        db.session.commit()
+    account = Account(id=row.user_id, username=row.username, email=row.email,
+                      email_verified_at=row.email_verified_at, disabled_at=None)
+    return SignedIn(id=row.id, account=account, credential_id=row.credential_id,
+                    created_at=row.created_at, touched_at=row.touched_at)
+
+
+def signed_in() -> SignedIn | None:
+    """This request's valid session (read once per request), or ``None`` (and the cookie is dropped)."""
+    if "hallmark_signed_in" not in g:
+        g.hallmark_signed_in = _load()
+    return g.hallmark_signed_in
 
 
 def current_account() -> Account | None:
-    """Like :func:`current_user`, as a read-only :class:`Account` (the authorize endpoint's cheap read)."""
-    uid = session.get("uid")
-    if uid is None:
-        return None
-    account = enabled_account(uid)
-    if account is None:
-        session.clear()
-    return account
+    """The signed-in account as a read-only :class:`Account` (the authorize endpoint's cheap read)."""
+    state = signed_in()
+    return state.account if state else None
 
 
-def log_in(user: User | Account) -> None:
-    """Start a fresh session for ``user`` (the old session's data is dropped)."""
+def current_user() -> User | None:
+    """The signed-in, not disabled, user as an ORM object (the account pages follow relationships)."""
+    state = signed_in()
+    return db.session.get(User, state.account.id) if state else None
+
+
+def log_in(user: User | Account, credential_id: int | None) -> None:
+    """Start a fresh session for ``user``, made with ``credential_id`` (the old session's data is
+    dropped). The row is written in the caller's transaction; the caller commits."""
     session.clear()
-    session["uid"] = user.id
-    session["auth_time"] = clock.timestamp()
+    g.pop("hallmark_signed_in", None)
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    run(INSERT_SESSION, {"token_hash": sha256_hex(token), "user_id": user.id, "credential_id": credential_id,
+                         "created_at": now, "touched_at": now, "last_seen_at": now,
+                         "expires_at": now + timedelta(seconds=SESSION_LIFETIME), "revoked_at": None,
+                         "user_agent": request.headers.get("User-Agent", "")[:160]})
+    session["sid"] = token
     session.permanent = True
+
+
+def mark_touched() -> None:
+    """Record a key touch made in this session just now (a step-up); the caller commits."""
+    state = signed_in()
+    if state is not None:
+        run(MARK_TOUCHED, {"sid": state.id, "now": clock.now()})
+        g.pop("hallmark_signed_in", None)
+
+
+def log_out() -> None:
+    """End this browser's session, here and in the database."""
+    state = signed_in()
+    if state is not None:
+        revoke(SESSIONS.c.id == state.id)
+        db.session.commit()
+    session.clear()
+
+
+def revoke(condition) -> int:
+    """Revoke every live session matching ``condition`` (a column expression); returns how many.
+    The caller commits."""
+    return run(update(SESSIONS).where(condition, SESSIONS.c.revoked_at.is_(None))
+               .values(revoked_at=clock.now()), {}).rowcount
+
+
+def revoke_all_of(user_id: int) -> int:
+    """End every session of ``user_id`` (sign out everywhere, recovery, disable)."""
+    return revoke(SESSIONS.c.user_id == user_id)
+
+
+def revoke_made_with(credential_id: int) -> int:
+    """End every session that was signed in with ``credential_id`` (the key was revoked)."""
+    return revoke(SESSIONS.c.credential_id == credential_id)
+
+
+def active_sessions(user_id: int) -> list[BrowserSession]:
+    """The user's sessions that still hold, newest first."""
+    return (BrowserSession.query.filter(BrowserSession.user_id == user_id, BrowserSession.revoked_at.is_(None),
+                                        BrowserSession.expires_at > clock.now())
+            .order_by(BrowserSession.id.desc()).all())
 
 
 def login_required(view):
@@ -71,8 +178,8 @@ def login_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if current_user() is None:
-            return redirect(url_for("login.page", next=request.path))
+        if signed_in() is None:
+            return redirect(url_for("login.page", next=safe_next(request.path, "/account")))
         return view(*args, **kwargs)
 
     return wrapped

@@ -16,6 +16,7 @@ from softauthn import SoftAuthenticator
 
 TEST_LIMITS = {"ratelimit_login": "1000 per minute", "ratelimit_token": "1000 per minute"}
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+AUTHORIZE_REQUEST_RE = re.compile(r'data-authorize-request="([^"]+)"')
 # Client authentication as sigstore-python sends it: HTTP Basic with the id and an empty secret.
 SIGSTORE_BASIC = {"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()}
 
@@ -54,11 +55,23 @@ def enroll(client, app, username: str, authenticator: SoftAuthenticator | None =
     return auth
 
 
-def login(client, auth: SoftAuthenticator, username: str | None = None, **get_kwargs):
-    """Run the login ceremony; returns the /login/verify response."""
+def login(client, auth: SoftAuthenticator, username: str | None = None, authorize_request: str | None = None,
+          **get_kwargs):
+    """Run the login ceremony; returns the /login/verify response. ``authorize_request`` is what the
+    login page of an authorization request names (see :func:`authorize_request_of`)."""
     options = post_json(client, "/login/options", {"username": username} if username else {})
     assert options.status_code == 200
-    return post_json(client, "/login/verify", {"credential": auth.get(options.get_json(), **get_kwargs)})
+    body = {"credential": auth.get(options.get_json(), **get_kwargs)}
+    if authorize_request:
+        body["authorize_request"] = authorize_request
+    return post_json(client, "/login/verify", body)
+
+
+def authorize_request_of(page) -> str:
+    """The request id that an authorization request's login page hands its script."""
+    match = AUTHORIZE_REQUEST_RE.search(page.get_data(as_text=True))
+    assert match, "not the login page of an authorization request"
+    return match.group(1)
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -83,7 +96,7 @@ def get_code(client, auth: SoftAuthenticator, params: dict) -> dict:
     url = authorize_url(params)
     final = client.get(url)
     if final.status_code == 200:  # the login page: touch the key, then the same request again
-        assert login(client, auth).status_code == 200
+        assert login(client, auth, authorize_request=authorize_request_of(final)).status_code == 200
         final = client.get(url)
     assert final.status_code == 302, final.get_data(as_text=True)[:500]
     return {k: v[0] for k, v in parse_qs(urlsplit(final.headers["Location"]).query).items()}

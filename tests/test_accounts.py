@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from commands import admin_env, hallmark_cli
-from helpers import SIGSTORE_BASIC, authorize_params, authorize_url, enroll, get_code, login, pkce_pair
+from helpers import authorize_request_of, SIGSTORE_BASIC, authorize_params, authorize_url, enroll, get_code, login, pkce_pair
 from idp import clients, create_app
 from idp.accounts import AccountError, set_disabled
 from idp.config import Settings
@@ -128,8 +128,9 @@ def test_an_account_disabled_between_the_key_touch_and_the_code_gets_none(app, c
     auth = enroll(client, app, "mallory")
     _, challenge = pkce_pair()
     url = authorize_url(authorize_params(code_challenge=challenge, code_challenge_method="S256"))
-    assert client.get(url).status_code == 200
-    assert login(client, auth).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    assert login(client, auth, authorize_request=authorize_request_of(page)).status_code == 200
     disable(app, "mallory")
     again = client.get(url)                            # the session (and its key touch) is gone: no code
     assert again.status_code == 200 and "Location" not in again.headers and 'id="login"' in again.get_data(as_text=True)

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from helpers import authorize_params, authorize_url, enroll, get_code, login, pkce_pair, post_json
+from helpers import authorize_request_of, authorize_params, authorize_url, enroll, get_code, login, pkce_pair, post_json
 from idp.clients import register
 
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # S256 of RFC 7636's example verifier
@@ -149,8 +149,7 @@ def test_12_key_touch_in_another_session_does_not_approve_this_request(app, clie
     url = authorize_url(_params())
     attacker = app.test_client()
     assert attacker.get(url).status_code == 200          # attacker starts the request
-    client.get(url)
-    assert login(client, auth).status_code == 200        # victim touches the key in their own session
+    assert login(client, auth, authorize_request=authorize_request_of(client.get(url))).status_code == 200  # victim touches the key in their own session
     response = attacker.get(url)
     assert response.status_code == 200 and 'id="login"' in response.get_data(as_text=True)
 
@@ -158,8 +157,7 @@ def test_12_key_touch_in_another_session_does_not_approve_this_request(app, clie
 def test_oob_redirect_shows_the_code_on_a_no_store_page(app, client):
     auth = enroll(client, app, "oober")
     url = authorize_url(_params(redirect_uri="urn:ietf:wg:oauth:2.0:oob"))
-    client.get(url)
-    login(client, auth)
+    login(client, auth, authorize_request=authorize_request_of(client.get(url)))
     page = client.get(url)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert 'id="oob-code"' in page.get_data(as_text=True)
@@ -185,8 +183,9 @@ def test_fresh_touch_is_the_default(app, client):
 def test_a_failed_touch_can_be_retried_within_the_same_request(app, client):
     auth = enroll(client, app, "retrier")
     url = authorize_url(_params())
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
     assert login(client, auth, origin="https://evil").status_code == 400      # e.g. the wrong key
-    assert login(client, auth).status_code == 200
+    assert login(client, auth, authorize_request=authorize_request_of(page)).status_code == 200
     response = client.get(url)
     assert response.status_code == 302 and "code=" in response.headers["Location"]

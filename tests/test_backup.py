@@ -20,7 +20,7 @@ def fresh_database(request, database_url):
     return request.getfixturevalue("postgres").database() if database_url else ""
 
 
-@pytest.mark.parametrize("passphrase", [None, "a long backup passphrase"])
+@pytest.mark.parametrize("passphrase", [None, "Tr7-bq2Lx9-Vw4mZ-pK8sN-c3HdR-y6FjT"])
 def test_round_trip(tmp_path, request, database_url, passphrase):
     from idp import create_app
     from helpers import make_settings
@@ -46,7 +46,7 @@ def test_round_trip(tmp_path, request, database_url, passphrase):
     if passphrase:
         refused = cli(target, target_db, "restore", str(archive))
         assert refused.returncode == 1 and "encrypted" in refused.stderr
-        wrong = cli(target, target_db, "restore", str(archive), passphrase="wrong passphrase")
+        wrong = cli(target, target_db, "restore", str(archive), passphrase="Wq4-Zr8Tn-Lx2Pc-Vb6Md-Hy9Jk-Fs3Gw")
         assert wrong.returncode == 1 and "wrong passphrase" in wrong.stderr
     restored = cli(target, target_db, "restore", str(archive), passphrase=passphrase)
     assert restored.returncode == 0, restored.stderr

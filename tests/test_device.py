@@ -23,7 +23,8 @@ def poll(client, device_code, client_id="sigstore"):
 
 def approve(client, auth, user_code):
     options = post_json(client, "/login/options").get_json()
-    return post_json(client, "/device/approve", {"user_code": user_code, "credential": auth.get(options)})
+    return post_json(client, "/device/approve", {"user_code": user_code, "credential": auth.get(options),
+                                                 "confirmed": True})
 
 
 def test_discovery_advertises_device_flow(client):

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from helpers import (authorize_params, authorize_url, csrf_token, enroll, login, make_settings, pkce_pair,
+from helpers import (authorize_params, authorize_request_of, authorize_url, csrf_token, enroll, login, make_settings, pkce_pair,
                      sigstore_token)
 from idp import clock, create_app
 from idp.config import ConfigError, Settings
@@ -78,8 +78,7 @@ def test_tokens_carry_the_email_only_once_proven(email_app, smtp):
     client = email_app.test_client()
     auth = enroll(client, email_app, "mailer")
     url = authorize_url(authorize_params(code_challenge=pkce_pair()[1], code_challenge_method="S256"))
-    client.get(url)
-    login(client, auth)
+    login(client, auth, authorize_request=authorize_request_of(client.get(url)))
     refused = client.get(url)                                          # no proven address: no signing token
     assert refused.status_code == 400 and "no verified email address" in refused.get_data(as_text=True)
     assert add_email(client, "mailer@example.org").status_code == 302

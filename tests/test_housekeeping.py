@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from commands import admin_env, hallmark_cli
-from helpers import authorize_params, authorize_url, enroll, login, pkce_pair, post_json, sigstore_token
+from helpers import authorize_request_of, authorize_params, authorize_url, enroll, login, pkce_pair, post_json, sigstore_token
 from idp import clock
 from idp.housekeeping import purge_expired
 from idp.models import AuditEvent, AuthorizationCode, Challenge, DeviceCode, IssuedToken, LoginGrant, User
@@ -64,8 +64,9 @@ def test_a_key_touch_older_than_five_minutes_does_not_approve_a_signing_request(
     auth = enroll(client, app, "slowpoke")
     _, challenge = pkce_pair()
     url = authorize_url(authorize_params(code_challenge=challenge, code_challenge_method="S256"))
-    assert client.get(url).status_code == 200                         # the sign-in page asks for a touch
-    assert login(client, auth).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200                                    # the sign-in page asks for a touch
+    assert login(client, auth, authorize_request=authorize_request_of(page)).status_code == 200
     later = clock.now() + timedelta(seconds=301)
     monkeypatch.setattr(clock, "now", lambda: later)
     again = client.get(url)

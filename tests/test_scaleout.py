@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from commands import hallmark_cli
-from helpers import CSRF_RE, pkce_pair
+from helpers import AUTHORIZE_REQUEST_RE, CSRF_RE, pkce_pair
 from servers import RedisServer, ServeProcess
 from softauthn import SoftAuthenticator
 
@@ -62,9 +62,10 @@ class Browser:
     def post_json(self, instance, path, body):
         return self.http.post(f"{instance.url}{path}", json=body, headers={"X-CSRFToken": self.csrf(instance)})
 
-    def login(self, options_on, verify_on, auth):
+    def login(self, options_on, verify_on, auth, authorize_request=None):
         options = self.post_json(options_on, "/login/options", {}).json()
-        return self.post_json(verify_on, "/login/verify", {"credential": auth.get(options)})
+        return self.post_json(verify_on, "/login/verify", {"credential": auth.get(options),
+                                                           "authorize_request": authorize_request})
 
 
 def enroll(browser, instance, username) -> SoftAuthenticator:
@@ -85,8 +86,10 @@ def signing_code(browser, authorize_on, verify_on, auth) -> tuple[str, str]:
     verifier, challenge = pkce_pair()
     url = (f"{authorize_on.url}/authorize?response_type=code&client_id=sigstore&scope=openid&state=s"
            f"&redirect_uri={CALLBACK}&code_challenge={challenge}&code_challenge_method=S256")
-    assert 'id="login"' in browser.http.get(url).text                 # a fresh touch is asked for
-    assert browser.login(authorize_on, verify_on, auth).status_code == 200
+    page = browser.http.get(url).text
+    assert 'id="login"' in page                                       # a fresh touch is asked for
+    request_id = AUTHORIZE_REQUEST_RE.search(page).group(1)
+    assert browser.login(authorize_on, verify_on, auth, request_id).status_code == 200
     final = browser.http.get(url, allow_redirects=False)
     assert final.status_code == 302, final.text
     return parse_qs(urlsplit(final.headers["Location"]).query)["code"][0], verifier
@@ -194,7 +197,7 @@ def redis_url(tmp_path_factory):
 def test_rate_limits_are_shared_through_redis(postgres, redis_url, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_")}
     env.update(HALLMARK_DATABASE_URL=postgres.database(), HALLMARK_ISSUER=ISSUER, HALLMARK_REDIS_URL=redis_url,
-               HALLMARK_SECRET_KEY=secrets.token_urlsafe(48), HALLMARK_KEY_PASSPHRASE="p" * 24,
+               HALLMARK_SECRET_KEY=secrets.token_urlsafe(48), HALLMARK_KEY_PASSPHRASE=secrets.token_urlsafe(32),
                HALLMARK_RATELIMIT_TOKEN="4 per minute")
     subprocess.run([sys.executable, "-m", "idp.cli", "db", "upgrade"], check=True, capture_output=True,
                    env={**env, "HALLMARK_INSTANCE": str(tmp_path / "a")})

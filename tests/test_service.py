@@ -106,13 +106,16 @@ def test_31_database_unavailable_answers_503(tmp_path):
     assert page.status_code == 200  # pages that need no database still work
 
 
-def test_29_per_account_limit_applies_across_addresses(limited_client):
-    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+def test_29_per_account_limit_counts_each_address_and_locks_no_one_out(limited_client):
+    """Finding F6: a limit on one account across every address let a stranger lock a person out."""
+    for _ in range(3):
         assert post_json(limited_client, "/login/options", {"username": "target"},
-                         environ_base={"REMOTE_ADDR": address}).status_code == 200
+                         environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+    assert post_json(limited_client, "/login/options", {"username": "target"},
+                     environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 429
     response = post_json(limited_client, "/login/options", {"username": "target"},
                          environ_base={"REMOTE_ADDR": "10.0.0.4"})
-    assert response.status_code == 429
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/.well-known/openid-configuration", "/.well-known/jwks.json", "/token",
@@ -123,9 +126,9 @@ def test_machine_endpoints_do_not_see_the_browser_session(app, client, path):
     sessions = app.session_interface
     with app.test_request_context(path, headers=cookie):
         opened = sessions.open_session(app, request)
-        assert sessions.is_null_session(opened) and "uid" not in opened
+        assert sessions.is_null_session(opened) and "sid" not in opened
     with app.test_request_context("/account", headers=cookie):
-        assert sessions.open_session(app, request)["uid"]
+        assert sessions.open_session(app, request)["sid"]
     response = client.post(path) if path == "/token" else client.get(path)
     assert "Set-Cookie" not in response.headers and response.is_json
     assert client.get("/account").status_code == 200            # the browser session is untouched

@@ -52,7 +52,11 @@ async function post(url, body) {
     headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: JSON.stringify(body || {}) });
   let data = {};
   try { data = await res.json(); } catch (e) { data = { error_description: "Unexpected answer from the server." }; }
-  if (!res.ok) throw new Error(data.error_description || `Request failed (${res.status}).`);
+  if (!res.ok) {
+    const err = new Error(data.error_description || `Request failed (${res.status}).`);
+    err.code = data.error;
+    throw err;
+  }
   return data;
 }
 
@@ -74,9 +78,9 @@ async function register(optionsUrl, verifyUrl, body) {
   return post(verifyUrl, { credential: credentialJSON(cred), name });
 }
 
-async function touchKey(username) {
+async function touchKey(username, optionsUrl) {
   status("Preparing…");
-  const options = await post("/login/options", username ? { username } : {});
+  const options = await post(optionsUrl || "/login/options", username ? { username } : {});
   status("Touch your security key…");
   const cred = await navigator.credentials.get({ publicKey: requestOptions(options) });
   status("Checking…");
@@ -85,11 +89,31 @@ async function touchKey(username) {
 
 async function login(username) {
   const next = new URLSearchParams(location.search).get("next");
-  return post("/login/verify", { credential: await touchKey(username), next });
+  const page = document.querySelector('[data-page="login"]');
+  // Only the login page of an authorization request names it: a touch approves that request alone.
+  const authorize_request = (page && page.dataset.authorizeRequest) || null;
+  return post("/login/verify", { credential: await touchKey(username), next, authorize_request });
+}
+
+async function stepUp() {
+  const credential = await touchKey("", "/account/touch/options");
+  return post("/account/touch/verify", { credential });
+}
+
+async function withFreshTouch(action) {
+  try { return await action(); } catch (err) {
+    if (err.code !== "fresh_touch_required") throw err;
+    status("Confirm with one of your keys first…");
+    await stepUp();
+    return action();
+  }
 }
 
 async function approveDevice() {
-  return post("/device/approve", { credential: await touchKey(""),
+  const own = document.getElementById("confirm-own");
+  const confirmed = document.getElementById("confirm-typed") !== null || (own !== null && own.checked);
+  if (!confirmed) throw new Error("Tick the box to confirm that you started this request yourself.");
+  return post("/device/approve", { credential: await touchKey(""), confirmed,
     user_code: document.getElementById("user-code-value").value });
 }
 
@@ -118,6 +142,14 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   wire("login", () => login(""));
   wire("login-with-username", () => login(document.getElementById("login-username").value.trim().toLowerCase()));
-  wire("add-key", () => register("/account/keys/options", "/account/keys/verify", {}));
+  wire("add-key", () => withFreshTouch(() => register("/account/keys/options", "/account/keys/verify", {})));
+  const stepUpButton = document.getElementById("step-up");
+  if (stepUpButton) {
+    stepUpButton.addEventListener("click", async () => {
+      stepUpButton.disabled = true;
+      try { await stepUp(); document.getElementById("step-up-form").submit(); }
+      catch (err) { status(explain(err)); stepUpButton.disabled = false; }
+    });
+  }
   wire("approve", approveDevice);
 });

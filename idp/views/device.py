@@ -56,7 +56,12 @@ def page():
                                error="That code is unknown, expired or already used. Check the code your "
                                      "terminal shows, or start again there."), 404
     client = Client.query.filter_by(client_id=row.client_id).first()
-    return render_template("device.html", row=row, user_code=user_code, client=client)
+    # A code that arrived inside a link (verification_uri_complete) was not typed by the person: the
+    # page asks them to confirm that their own terminal shows it before the key touch (finding F7).
+    prefilled = request.args.get("typed") != "1"
+    return render_template("device.html", row=row, user_code=user_code, client=client, prefilled=prefilled,
+                           signing=row.client_id == SIGSTORE_CLIENT_ID,
+                           minutes_ago=max(0, int((clock.now() - row.created_at).total_seconds() // 60)))
 
 
 @bp.post("/device/approve")
@@ -67,6 +72,10 @@ def approve():
     row = pending(user_code)
     if row is None:
         return jsonify(error="invalid_user_code", error_description="That code is unknown, expired or already used."), 400
+    if body.get("confirmed") is not True:
+        return jsonify(error="confirmation_required",
+                       error_description="Confirm that you started this request yourself and that your "
+                                         "terminal shows this code."), 400
     try:
         user, cred = finish_assertion("login")
     except CeremonyError as exc:
@@ -80,7 +89,7 @@ def approve():
     db.session.commit()
     if approved != 1:
         return jsonify(error="invalid_user_code", error_description="That code was already used."), 400
-    log_in(user)
+    log_in(user, cred.id)
     audit.record("device.approved", user=user, client=row.client_id, credential=cred.name)
     return jsonify(ok=True, redirect=url_for("device.done"))
 

@@ -6,6 +6,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from .. import audit, clock, mail
@@ -13,9 +14,25 @@ from ..extensions import db, limiter, settings
 from ..models import EmailVerification, User
 from ..secretfiles import sha256_hex
 from ..sessions import current_user, login_required
+from ..step_up import fresh_touch_required
 
 bp = Blueprint("email", __name__)
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
+
+
+def held_by_another(address: str, user_id: int) -> bool:
+    """Whether another account already holds ``address`` (compared in lower case)."""
+    owner = User.query.filter_by(email_canonical=address.strip().lower()).first()
+    return owner is not None and owner.id != user_id
+
+
+def _wrong_account(row: EmailVerification):
+    """The page for a link opened while signed in as someone else than the account that asked."""
+    asker = db.session.get(User, row.user_id)
+    return render_template("error.html", status=403, message=(
+        f"This link confirms {row.email} for the account '{asker.username}', but you are signed in as "
+        f"'{current_user().username}'. Sign out, sign in as '{asker.username}', and open the link again. "
+        "If you did not ask for this, ignore the link.")), 403
 
 
 def _pending(token: str) -> EmailVerification | None:
@@ -27,6 +44,7 @@ def _pending(token: str) -> EmailVerification | None:
 
 @bp.post("/account/email")
 @login_required
+@fresh_touch_required
 @limiter.limit("5 per hour", key_func=lambda: f"email:{current_user().id}")
 def add():
     cfg = settings()
@@ -36,6 +54,9 @@ def add():
     address = request.form.get("email", "").strip()
     if not EMAIL_RE.fullmatch(address) or len(address) > 254:
         flash("That does not look like an email address.")
+        return redirect(url_for("account.page"))
+    if held_by_another(address, user.id):
+        flash("That address is already the signing identity of another account.")
         return redirect(url_for("account.page"))
     token = secrets.token_urlsafe(32)
     db.session.add(EmailVerification(token_hash=sha256_hex(token), user_id=user.id, email=address,
@@ -57,17 +78,27 @@ def add():
 
 
 @bp.get("/account/email/verify/<token>")
+@login_required
 def confirm_page(token: str):
     row = _pending(token)
     if row is None:
         return render_template("error.html", status=404, message="This confirmation link is invalid, expired or "
                                                                  "already used."), 404
-    return render_template("email_confirm.html", token=token, email=row.email)
+    if row.user_id != current_user().id:
+        return _wrong_account(row)
+    return render_template("email_confirm.html", token=token, email=row.email, username=current_user().username)
 
 
 @bp.post("/account/email/verify/<token>")
+@login_required
 def confirm(token: str):
+    """Only the account that asked, signed in, confirms; an address another account holds is refused."""
     row = _pending(token)
+    if row is not None and row.user_id != current_user().id:
+        return _wrong_account(row)
+    if row is not None and held_by_another(row.email, row.user_id):
+        return render_template("error.html", status=409, message=f"{row.email} is already the signing identity "
+                                                                 "of another account."), 409
     now = clock.now()
     used = (EmailVerification.query.filter_by(token_hash=sha256_hex(token), used_at=None)
             .update({"used_at": now}, synchronize_session=False)) if row else 0
@@ -76,8 +107,13 @@ def confirm(token: str):
         return render_template("error.html", status=404, message="This confirmation link is invalid, expired or "
                                                                  "already used."), 404
     user = db.session.get(User, row.user_id)
-    user.email, user.email_verified_at = row.email, now
-    db.session.commit()
+    user.email, user.email_canonical, user.email_verified_at = row.email, row.email.strip().lower(), now
+    try:
+        db.session.commit()
+    except IntegrityError:          # another account confirmed the same address at the same moment
+        db.session.rollback()
+        return render_template("error.html", status=409, message=f"{row.email} is already the signing identity "
+                                                                 "of another account."), 409
     audit.record("email.verified", user=user, email=row.email)
     flash(f"{row.email} is confirmed: your signing identity is now this address.")
     return redirect(url_for("account.page"))

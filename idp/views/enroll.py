@@ -7,7 +7,7 @@ import secrets
 from flask import Blueprint, Response, jsonify, render_template
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, invites
+from .. import audit, clock, invites, sessions
 from ..ceremonies import CeremonyError, begin_registration, finish_registration, key_name, new_credential
 from ..extensions import db, limiter, login_limit
 from ..identity import USERNAME_RE
@@ -71,7 +71,7 @@ def verify(token: str):
     user = User(username=username, webauthn_user_id=bytes.fromhex(challenge.data["user_handle"]),
                 is_admin=invite.is_admin)
     db.session.add(user)
-    new_credential(user, registered, key_name())
+    cred = new_credential(user, registered, key_name())
     try:
         db.session.flush()
         invite.used_by = user.id
@@ -79,8 +79,8 @@ def verify(token: str):
     except IntegrityError:
         db.session.rollback()
         return jsonify(error="username_taken", error_description=f"The username '{username}' is taken."), 409
+    log_in(user, cred.id)
     audit.record("user.enrolled", user=user, admin=user.is_admin)
-    log_in(user)
     return jsonify(ok=True, redirect="/account")
 
 
@@ -92,7 +92,9 @@ def _recover(invite, registered):
         cred.revoked_at = clock.now()
     cred = new_credential(user, registered, key_name())
     invite.used_by = user.id
-    db.session.commit()
-    audit.record("account.recovered", user=user, security=True, credential=cred.name, revoked=revoked)
-    log_in(user)
+    ended = sessions.revoke_all_of(user.id)          # every browser signed in before the recovery
+    db.session.flush()
+    log_in(user, cred.id)
+    audit.record("account.recovered", user=user, security=True, credential=cred.name, revoked=revoked,
+                 sessions_ended=ended)
     return jsonify(ok=True, redirect="/account")

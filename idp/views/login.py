@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, session, url_for
+from flask_limiter.util import get_remote_address
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, session, url_for
 from sqlalchemy import insert
 
 from .. import audit, challenges, clock, webauthn
@@ -12,24 +15,34 @@ from ..ceremonies import CeremonyError, finish_assertion
 from ..extensions import db, limiter, login_limit, run, settings
 from ..identity import USERNAME_RE
 from ..models import LoginGrant, User
-from ..sessions import log_in
+from ..safe_redirect import safe_next
+from ..sessions import log_in, log_out
 from ..jsonbody import json_object
 
 bp = Blueprint("login", __name__)
 INSERT_GRANT = insert(LoginGrant.__table__)    # built once: one per signing login
 
 
-def safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("account.page")
+def decoy_credential_ids(username: str) -> list[bytes]:
+    """Credential ids for a name with no usable account: derived from the name with the app's secret,
+    so that they are the same on every call, one or two of them, of the lengths real keys use
+    (finding F10: an unknown name must look like a known one)."""
+    seed = hmac.new(current_app.secret_key.encode(), b"decoy:" + username.encode(), hashlib.sha256).digest()
+    lengths = (16, 32, 48, 64)
+    count = 1 + seed[0] % 2
+    ids = []
+    for index in range(count):
+        block = hmac.new(seed, bytes([index]), hashlib.sha512).digest()
+        ids.append(block[: lengths[seed[1 + index] % len(lengths)]])
+    return ids
 
 
 def _account_key() -> str:
-    """Rate-limit key for username-based login: the account, whatever the client's address."""
+    """Rate-limit key for username-based login: the account *from this address*. A key across all
+    addresses would let a stranger lock a person out (finding F6); an assertion cannot be guessed, so
+    nothing is gained by counting one account's requests from everywhere together."""
     body = json_object()
-    return "account:" + str(body.get("username") or "").strip().lower()[:32]
+    return f"account:{str(body.get('username') or '').strip().lower()[:32]}|{get_remote_address()}"
 
 
 def _no_username() -> bool:
@@ -55,7 +68,7 @@ def options() -> Response:
             allow = [c.credential_id for c in user.active_credentials]
             user_id = user.id
         else:
-            allow = [secrets.token_bytes(32)]  # same shape as a real answer: no account enumeration
+            allow = decoy_credential_ids(username)      # same shape as a real answer: no enumeration
     cfg = settings()
     challenge = challenges.issue("login", user_id=user_id)
     return Response(webauthn.authentication_options(rp_id=cfg.rp_id, challenge=challenge, allow=allow),
@@ -65,13 +78,19 @@ def options() -> Response:
 @bp.post("/login/verify")
 @limiter.limit(login_limit)
 def verify():
+    body = json_object()
+    # A touch approves an authorization request only when it was made on that request's own page,
+    # which names it; a sign-in at /login never approves a request planted earlier (finding F9).
     pending = session.get("authorize_request")      # kept if this attempt fails, so a retry still approves
-    next_url = safe_next(json_object().get("next"))
+    if not pending or not isinstance(body.get("authorize_request"), str) or \
+            not hmac.compare_digest(body["authorize_request"], pending):
+        pending = None
+    next_url = safe_next(body.get("next"), url_for("account.page"))
     try:
         user, cred = finish_assertion("login")
     except CeremonyError as exc:
         return jsonify(error="login_failed", error_description=str(exc)), exc.status
-    log_in(user)                                     # a fresh session: the pending request moves to the grant
+    log_in(user, cred.id)                            # a fresh session: the pending request moves to the grant
     audit.record("login.succeeded", user=user, credential=cred.name, commit=False)
     if pending:
         grant_id = secrets.token_urlsafe(32)
@@ -84,5 +103,5 @@ def verify():
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    log_out()
     return redirect(url_for("login.page"))

@@ -8,7 +8,8 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oidc.core.errors import LoginRequiredError
+from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oidc.core.errors import LoginRequiredError, RequestNotSupportedError, RequestURINotSupportedError
 from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, session
 from sqlalchemy import bindparam, update
 
@@ -19,7 +20,7 @@ from ..extensions import csrf, db, limiter, run, settings, token_limit
 from ..identity import signing_identity_missing
 from ..models import Client, LoginGrant
 from ..accounts import enabled_account
-from ..sessions import current_account
+from ..sessions import signed_in
 
 bp = Blueprint("oauth", __name__)
 
@@ -75,20 +76,65 @@ def _consume_login_grant():
     return used
 
 
+PROMPTS = {"none", "login", "consent", "select_account"}
+
+
+def _request_problem(grant) -> OAuth2Error | None:
+    """OIDC Core §3.1.2.1 and §6: ``request``/``request_uri`` are not supported; ``prompt`` values
+    must be known and ``none`` must stand alone; ``max_age`` is a non-negative integer."""
+    args = request.args
+    state = args.get("state")
+    if "request" in args:
+        return RequestNotSupportedError(redirect_uri=grant.redirect_uri, state=state)
+    if "request_uri" in args:
+        return RequestURINotSupportedError(redirect_uri=grant.redirect_uri, state=state)
+    prompt = set(args.get("prompt", "").split())
+    if prompt - PROMPTS or ("none" in prompt and len(prompt) > 1):
+        return InvalidRequestError("prompt must be none alone, or any of login, consent, select_account",
+                                   redirect_uri=grant.redirect_uri, state=state)
+    max_age = args.get("max_age")
+    if max_age is not None and not (max_age.isascii() and max_age.isdigit() and len(max_age) <= 10):
+        return InvalidRequestError("max_age must be a whole number of seconds",
+                                   redirect_uri=grant.redirect_uri, state=state)
+    return None
+
+
+def _touch_needed(client: Client, signed) -> bool:
+    """Whether this request needs a key touch of its own: no session, a client that always asks for
+    one, ``prompt=login``/``consent``/``select_account``, or a login older than ``max_age``."""
+    if signed is None or client.require_fresh_touch:
+        return True
+    if set(request.args.get("prompt", "").split()) & {"login", "consent", "select_account"}:
+        return True
+    max_age = request.args.get("max_age")
+    return max_age is not None and clock.timestamp() - signed.auth_time >= int(max_age)
+
+
 @bp.get("/authorize")
 def authorize():
     duplicates = _duplicated(request.args)
     if duplicates:
         return error_response(400, f"This sign-in request repeats parameters: {', '.join(duplicates)}.",
                               "invalid_request")
-    user = current_account()
+    signed = signed_in()
+    user = signed.account if signed else None
     prompt = request.args.get("prompt", "").split()
     try:
         grant = _server().get_consent_grant(end_user=user)
+        problem = _request_problem(grant)
+        if problem is not None:
+            raise problem
     except OAuth2Error as exc:
         return _error(exc)
+    except ValueError:      # Authlib refuses to quote a value with '"' or '\\' in an error description
+        return error_response(400, "This sign-in request has a parameter with characters that are not "
+                                   "allowed (such as a quote).", "invalid_request")
     client: Client = grant.client.row
-    needs_touch = user is None or client.require_fresh_touch or "login" in prompt
+    if grant.redirect_uri == OOB_REDIRECT_URI and not settings().allow_oob:
+        return error_response(400, "This identity provider does not accept out-of-band sign-ins (codes "
+                                   "shown on a page to be pasted elsewhere); use the loopback or device "
+                                   "flow instead.", "unauthorized_client")
+    needs_touch = _touch_needed(client, signed)
     credential_id = None
     if needs_touch:
         login_grant = _consume_login_grant()
@@ -96,8 +142,11 @@ def authorize():
             if "none" in prompt:
                 return _error(LoginRequiredError(redirect_uri=grant.redirect_uri, state=request.args.get("state")))
             session["authorize_request"] = request_hash()
+            session["authorize_started"] = clock.timestamp()
             response = make_response(render_template(
-                "login.html", client=client, authorize=True, signing=client.require_fresh_touch))
+                "login.html", client=client, authorize=True, signing=client.require_fresh_touch,
+                authorize_request=session["authorize_request"], oob=grant.redirect_uri == OOB_REDIRECT_URI,
+                started=session["authorize_started"]))
             response.headers["Cache-Control"] = "no-store"
             return response
         user = enabled_account(login_grant.user_id)
@@ -106,7 +155,7 @@ def authorize():
         credential_id = login_grant.credential_id
         g.auth_time = int(login_grant.created_at.timestamp())
     else:
-        g.auth_time = session.get("auth_time")
+        g.auth_time = signed.auth_time
     missing = signing_identity_missing(user, settings()) if client.client_id == SIGSTORE_CLIENT_ID else None
     if missing:
         return error_response(400, missing, "access_denied")
@@ -115,7 +164,9 @@ def authorize():
     location = response.headers.get("Location", "")
     if grant.redirect_uri == OOB_REDIRECT_URI:
         code = parse_qs(urlsplit(location).query).get("code", [""])[0]
-        response = make_response(render_template("oob.html", code=code, client=client))
+        started = session.pop("authorize_started", None)
+        response = make_response(render_template("oob.html", code=code, client=client, started=started,
+                                                 lifetime=settings().code_lifetime))
         response.headers["Cache-Control"] = "no-store"
         return response
     if location:

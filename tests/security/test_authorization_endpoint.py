@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from helpers import authorize_params, authorize_url, enroll, login, post_json
+from helpers import authorize_request_of, authorize_params, authorize_url, enroll, login, post_json
 from idp.clients import register
 from idp.models import AuthorizationCode
 from security.conftest import HttpClient
@@ -110,7 +110,7 @@ def test_11_iss_state_framing_and_no_cors(client, app, server):
     page = client.get(authorize_url(params(state="s p&a=ce")))
     assert page.headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert "Access-Control-Allow-Origin" not in page.headers
-    assert login(client, auth).status_code == 200
+    assert login(client, auth, authorize_request=authorize_request_of(page)).status_code == 200
     query = redirected_error(client.get(authorize_url(params(state="s p&a=ce"))))
     assert query["state"] == "s p&a=ce" and query["iss"] == server.url and query["code"]
 
@@ -123,6 +123,5 @@ def test_12_csrf_and_session_binding(client, app, server):
     attacker = HttpClient(server.url)
     url = authorize_url(params())
     assert attacker.get(url).status_code == 200
-    client.get(url)
-    assert login(client, auth).status_code == 200
+    assert login(client, auth, authorize_request=authorize_request_of(client.get(url))).status_code == 200
     assert attacker.get(url).status_code == 200          # still asked to log in: the touch was not theirs
