@@ -1,8 +1,8 @@
 """gunicorn configuration: ``gunicorn -c gunicorn.conf.py 'idp:create_app()'`` (what the Dockerfile runs).
 
 Override with HALLMARK_BIND (default 127.0.0.1:8080), HALLMARK_WORKERS (default one per CPU, at
-least 2), HALLMARK_WORKER_CLASS / HALLMARK_THREADS (default sync / 1; gthread with keep-alive measured
-no faster on 2 cores, 515-550 against 533 code flows/s, with a longer p99) and HALLMARK_ACCESS_LOG=1 (access log
+least 2), HALLMARK_WORKER_CLASS / HALLMARK_THREADS (default idp.gunicorn_worker.BoundedThreadWorker / 16:
+threads with bounded client reads, so that slow clients cannot stall the service) and HALLMARK_ACCESS_LOG=1 (access log
 without client addresses).
 """
 

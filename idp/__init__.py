@@ -25,6 +25,16 @@ def _instance_secret(instance: Path, name: str) -> str:
     return value
 
 
+def _private_sqlite_file(database_url: str) -> None:
+    """Create the SQLite database file 0600 before SQLite does (it would follow the umask)."""
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix) and ":memory:" not in database_url:
+        path = Path(database_url[len(prefix):])
+        if path.parent.is_dir():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.chmod(path, 0o600)
+
+
 def _session_secret(instance: Path) -> str:
     """``HALLMARK_SECRET_KEY`` if it is strong enough (refused otherwise), else the instance's own."""
     given = os.environ.get("HALLMARK_SECRET_KEY")
@@ -43,6 +53,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
 
     settings = settings or Settings.from_env()
     settings.instance_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private_sqlite_file(settings.database_url)
     app = Flask(__name__, instance_path=str(settings.instance_path),
                 template_folder=str(ROOT / "templates"), static_folder="static")
     app.config.update(
@@ -52,7 +63,8 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
-        SESSION_COOKIE_NAME="hallmark_session",
+        # On https the __Host- prefix: the browser refuses the cookie unless Secure, for "/", no Domain.
+        SESSION_COOKIE_NAME="__Host-hallmark_session" if settings.issuer.startswith("https://") else "hallmark_session",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         SESSION_REFRESH_EACH_REQUEST=False,     # a session lasts 12 h from login, not from last use
         WTF_CSRF_TIME_LIMIT=None,

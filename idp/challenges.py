@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from flask import session
 from sqlalchemy import bindparam, delete, insert, select
 
-from . import clock
+from . import clock, inline_sweep
 from .extensions import db, run, settings
 from .models import Challenge
 
@@ -32,10 +32,23 @@ class IssuedChallenge:
     created_at: datetime
 
 
+def _sweep_expired() -> None:
+    """Delete expired challenges, at most once a minute per process: what strangers can make
+    Hallmark store is then bounded by the rate limit x the challenge lifetime (finding F14)."""
+    if inline_sweep.due("challenges"):
+        stale = clock.now() - timedelta(seconds=settings().challenge_lifetime)
+        run(delete(CHALLENGES).where(CHALLENGES.c.created_at < stale), {})
+
+
 def issue(purpose: str, *, user_id: int | None = None, **data) -> bytes:
-    """Create a challenge for ``purpose`` and bind it to this session (replacing any earlier one)."""
+    """Create a challenge for ``purpose`` and bind it to this session (replacing, and deleting, any
+    earlier one of this session)."""
     value = secrets.token_bytes(32)
     cid = secrets.token_urlsafe(32)
+    earlier = session.get(f"challenge:{purpose}")
+    if earlier:
+        run(DELETE_CHALLENGE, {"cid": earlier})
+    _sweep_expired()
     run(INSERT_CHALLENGE, {"id": cid, "purpose": purpose, "value": value, "user_id": user_id,
                            "data": data, "created_at": clock.now()})
     db.session.commit()

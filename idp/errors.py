@@ -83,6 +83,12 @@ def register(app: Flask) -> None:
             headers["Retry-After"] = "60"
         return response, status, headers
 
+    @app.errorhandler(ConnectionResetError)
+    def client_gone(exc: ConnectionResetError):
+        db.session.rollback()
+        app.logger.warning("client connection lost while reading its request: %s", exc)
+        return error_response(400, "The request did not arrive in time.", "invalid_request")
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         db.session.rollback()

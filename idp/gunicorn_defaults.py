@@ -9,16 +9,18 @@ import os
 def settings(bind: str | None = None, workers: int | None = None) -> dict:
     """One worker per CPU, bounded timeouts, recycled workers, and no client IPs in access logs.
 
-    One sync worker per CPU, not gunicorn's usual 2 x CPUs + 1: Hallmark's requests spend their time
+    One worker per CPU, not gunicorn's usual 2 x CPUs + 1: Hallmark's requests spend their time
     on the CPU, not waiting, and on 2 cores 2 workers gave 549 code flows/s against 512 with 4 on
     SQLite, and 422 against 340 on PostgreSQL (``bench/load.py``). Raise ``HALLMARK_WORKERS`` when
-    the database is on another machine and requests wait on it.
+    the database is on another machine and requests wait on it. Each worker has 16 threads with
+    bounded reads (:mod:`idp.gunicorn_worker`), so slow clients cannot stall it.
     """
     return {
         "bind": bind or os.environ.get("HALLMARK_BIND", "127.0.0.1:8080"),
         "workers": workers or int(os.environ.get("HALLMARK_WORKERS", 0)) or max(2, multiprocessing.cpu_count()),
-        "worker_class": os.environ.get("HALLMARK_WORKER_CLASS", "sync"),
-        "threads": int(os.environ.get("HALLMARK_THREADS", 1)),
+        # Threads, so that a slow client holds one thread and never the worker (finding F5).
+        "worker_class": os.environ.get("HALLMARK_WORKER_CLASS", "idp.gunicorn_worker.BoundedThreadWorker"),
+        "threads": int(os.environ.get("HALLMARK_THREADS", 16)),
         "timeout": 30,
         "graceful_timeout": 20,
         "keepalive": 5,

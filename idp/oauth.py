@@ -27,7 +27,7 @@ from flask import request as flask_request
 from joserfc.jwk import KeySet
 from sqlalchemy import bindparam, insert, select, update
 
-from . import audit, clock, keys, ttlcache
+from . import audit, clock, inline_sweep, keys, ttlcache
 from .accounts import enabled_account
 from .clients import redirect_allowed, secret_matches
 from .config import Settings
@@ -248,6 +248,8 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):
 
     def save_device_credential(self, client_id, scope, data):
         now = clock.now()
+        if inline_sweep.due("device codes"):        # anonymous requests make these: keep them bounded
+            DeviceCode.query.filter(DeviceCode.expires_at < now).delete(synchronize_session=False)
         db.session.add(DeviceCode(device_code_hash=sha256_hex(data["device_code"]), user_code=data["user_code"],
                                   client_id=client_id, scope=scope or "", interval=data["interval"],
                                   requester=flask_request.headers.get("User-Agent", "")[:160],
@@ -274,11 +276,16 @@ class DeviceGrant(DeviceCodeGrant):
         return account, row.status == "approved" and account is not None   # disabled since: denied
 
     def should_slow_down(self, credential):
+        """RFC 8628 §3.5: polling faster than the interval answers ``slow_down``, and the interval
+        grows by 5 seconds for every later request of this device code."""
         now = clock.now()
         last = credential.last_polled_at
         credential.last_polled_at = now
+        slow = last is not None and (now - last).total_seconds() < credential.interval
+        if slow:
+            credential.interval += 5
         db.session.commit()
-        return last is not None and (now - last).total_seconds() < credential.interval
+        return slow
 
     def validate_device_credential(self, credential):
         user = super().validate_device_credential(credential)

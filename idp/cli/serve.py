@@ -29,7 +29,11 @@ def _first_admin_link(app) -> str | None:
 def command(host: str, port: int, workers: int | None, debug: bool, no_invite: bool) -> None:
     """Serve Hallmark. Applies migrations first; prints an admin enrollment link if there is no admin yet."""
     from .. import create_app
+    from ..config import is_loopback_host
 
+    if debug and not is_loopback_host(host):
+        raise click.UsageError(f"--debug serves Flask's debugger, which runs code for whoever reaches it: "
+                               f"only on a loopback address, not {host}")
     app = create_app()
     upgrade_database(app)
     settings = app.extensions["hallmark"]
