@@ -5,17 +5,25 @@ BIN     = $(VENV)/bin
 export HALLMARK_INSTANCE ?= $(CURDIR)/instance
 PORT   ?= 8080
 
-.PHONY: run test bench install test-deps system-deps clean
+.PHONY: run test bench install test-deps system-deps lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# Dependencies come from requirements.lock (every version pinned, every file hash-checked);
+# `make lock` regenerates it from pyproject.toml.
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 
-test-deps: $(BIN)/python system-deps
-	$(BIN)/pip install --quiet -e '.[test]'
+test-deps: install system-deps
+
+lock:
+	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet pip-tools
+	.lock-venv/bin/pip-compile --quiet --generate-hashes --extra test --strip-extras --allow-unsafe \
+	  --no-emit-find-links -o requirements.lock pyproject.toml
+	rm -rf .lock-venv
 
 # Debian packages the suite drives for real: Chromium, PostgreSQL, Redis, SoftHSM2.
 system-deps:

@@ -7,7 +7,7 @@ from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from flask import Flask, Request, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .extensions import db
 from .sessions import MACHINE_PATHS
@@ -37,15 +37,13 @@ def error_response(status: int, message: str, error: str = "error"):
 
 class BoundedJSONRequest(Request):
     """A request whose JSON body cannot crash the parser: nesting too deep for Python's recursion
-    limit is a malformed body (400), like any other (finding F11)."""
+    limit is refused with a 400 even where malformed bodies are otherwise ignored (finding F11)."""
 
     def get_json(self, force=False, silent=False, cache=True):
         try:
             return super().get_json(force=force, silent=silent, cache=cache)
         except RecursionError:
-            if silent:
-                return None
-            return super().on_json_loading_failed(ValueError("JSON nested too deeply"))
+            raise BadRequest("The JSON body is nested too deeply.") from None
 
 
 def register(app: Flask) -> None:

@@ -90,6 +90,7 @@ def verify():
         user, cred = finish_assertion("login")
     except CeremonyError as exc:
         return jsonify(error="login_failed", error_description=str(exc)), exc.status
+    started = session.get("authorize_started")
     log_in(user, cred.id)                            # a fresh session: the pending request moves to the grant
     audit.record("login.succeeded", user=user, credential=cred.name, commit=False)
     if pending:
@@ -97,6 +98,7 @@ def verify():
         run(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
                            "request_hash": pending, "created_at": clock.now(), "used_at": None})
         session["login_grant"] = grant_id
+        session["authorize_started"] = started       # shown on the out-of-band page
     db.session.commit()                              # the audit event and the grant together
     return jsonify(ok=True, redirect=next_url)
 
