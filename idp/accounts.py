@@ -48,8 +48,8 @@ class AccountError(ValueError):
 
 def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
     """Disable (or re-enable) ``username``: a disabled account cannot log in, its browser sessions end
-    for good (enabling it again does not revive them), codes and device approvals it was given yield no token, and the tokens it
-    holds are revoked (userinfo refuses them). Audited."""
+    for good (enabling it again does not revive them), codes and device approvals it was given yield
+    no token, and the tokens it holds are revoked (userinfo refuses them). Audited."""
     user = User.query.filter_by(username=username).first()
     if user is None:
         raise AccountError(f"no user {username!r}")

@@ -1,5 +1,7 @@
 """Browser: invite → enroll → log out → log in (discoverable) → add a second key → revoke it."""
 
+import re
+
 from helpers import new_invite
 
 
@@ -45,4 +47,40 @@ def test_revoking_last_key_asks_for_confirmation(live_server, key_page):
     page.wait_for_url(f"{live_server.url}/login")
     assert "no keys left" in page.text_content("main")
     page.goto(f"{live_server.url}/account")
-    page.wait_for_url(f"{live_server.url}/login?next=%2Faccount")
+    page.wait_for_url(re.compile(r"/login\?next=(/|%2F)account$"))
+
+
+def test_a_stale_session_confirms_a_key_revocation_with_a_touch(live_server, key_page, monkeypatch):
+    """Finding F2 in the browser: ten minutes after the login, revoking a key first asks for a touch
+    of one's own key (the step-up page), then goes on with the same request."""
+    from datetime import timedelta
+
+    from idp import clock
+
+    page = key_page.page
+    page.goto(f"{live_server.url}/enroll/{new_invite(live_server.app)}")
+    page.fill("#username", "stale")
+    page.click("#register")
+    page.wait_for_url(f"{live_server.url}/account")
+    later = clock.now() + timedelta(minutes=10)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    page.locator("button.revoke").click()
+    page.wait_for_selector("#step-up")
+    assert "Confirm with your security key" in page.text_content("main")
+    page.click("#step-up")
+    page.wait_for_selector("#confirm-revoke")                  # the touch was fresh: on to the usual question
+    assert "only security key" in page.text_content("main")
+
+
+def test_sign_out_everywhere_in_the_browser(live_server, key_page):
+    page = key_page.page
+    page.goto(f"{live_server.url}/enroll/{new_invite(live_server.app)}")
+    page.fill("#username", "everywhere")
+    page.click("#register")
+    page.wait_for_url(f"{live_server.url}/account")
+    assert page.locator("tr.browser-session").count() == 1
+    assert "(this browser)" in page.text_content("#sessions")
+    page.click("#sign-out-everywhere")
+    page.wait_for_url(f"{live_server.url}/login")
+    page.goto(f"{live_server.url}/account")
+    page.wait_for_url(re.compile(r"/login\?next=(/|%2F)account$"))

@@ -35,7 +35,8 @@ STRONG = secrets.token_urlsafe(48)
 # F4 ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("variable", ["HALLMARK_SECRET_KEY", "HALLMARK_KEY_PASSPHRASE"])
-@pytest.mark.parametrize("value", ["change-me", "short", "a" * 64, "0123456789" * 4, "CHANGE-ME-Vq3rT8xLm2Np7Ws4Kc9Hd6Jf1Bz5Gy0Qe"])
+@pytest.mark.parametrize("value", ["change-me", "short", "a" * 64, "0123456789" * 4,
+                                   "CHANGE-ME-Vq3rT8xLm2Np7Ws4Kc9Hd6Jf1Bz5Gy0Qe"])
 def test_f04_weak_or_placeholder_secrets_refuse_to_start(tmp_path, variable, value):
     result = hallmark_cli("db", "upgrade", env=admin_env(tmp_path / "instance", **{variable: value}))
     assert result.returncode != 0
@@ -44,7 +45,8 @@ def test_f04_weak_or_placeholder_secrets_refuse_to_start(tmp_path, variable, val
 
 
 def test_f04_a_random_secret_is_accepted(tmp_path):
-    env = admin_env(tmp_path / "instance", HALLMARK_SECRET_KEY=STRONG, HALLMARK_KEY_PASSPHRASE=secrets.token_urlsafe(32))
+    env = admin_env(tmp_path / "instance", HALLMARK_SECRET_KEY=STRONG,
+                    HALLMARK_KEY_PASSPHRASE=secrets.token_urlsafe(32))
     assert hallmark_cli("db", "upgrade", env=env).returncode == 0
 
 
