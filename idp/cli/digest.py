@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from ..client.bundles import load
+from ..client.shown import shown
 from .client_errors import reported
 
 
@@ -12,5 +13,7 @@ from .client_errors import reported
 @click.argument("bundle", type=click.Path(path_type=Path))
 @reported
 def command(bundle: Path) -> None:
-    """Print sha256:<hex> of the artifact the bundle signs."""
-    click.echo(f"sha256:{load(bundle).digest_hex}")
+    """Print sha256:<hex> of what the bundle signs (for a DSSE bundle, each in-toto subject and its name)."""
+    loaded = load(bundle)
+    for name, digest in loaded.subjects:
+        click.echo(f"sha256:{digest}" + (f" {shown(name)}" if name else ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -9,9 +10,28 @@ import click
 
 from ..client import ClientError, UsageError, instance
 from ..client.bundles import candidates, default_bundle, load
+from ..client.names import Name, parse_name
 from ..client.policy import decide, load_policy
+from ..client.shown import shown
 from ..client.verify import parse_digest, read_input, verify
 from .client_errors import instance_options, reported
+
+
+def _check_options(files, identity, issuer, policy_path, bundles, digest) -> None:
+    """Options that would be silently ignored are refused instead."""
+    if policy_path is not None and (identity or issuer):
+        raise UsageError("--policy decides who may sign: do not give --identity or --issuer with it.")
+    if policy_path is None and not (identity and issuer):
+        raise UsageError("Say who must have signed: --identity ID --issuer URL, or --policy signers.toml.")
+    if digest and (files or not bundles or policy_path):
+        raise UsageError("--digest replaces the file: give --bundle BUNDLE and no FILE (not with --policy).")
+    if digest and len(bundles) > 1:
+        raise UsageError("--digest checks one bundle: give --bundle once.")
+    if not digest and not files:
+        raise UsageError("Name at least one FILE to verify.")
+    if not digest and policy_path is None and len(bundles) > len(files):
+        raise UsageError(f"{len(bundles)} --bundle options for {len(files)} files: give at most one per FILE, "
+                         "in the same order.")
 
 
 @click.command("verify")
@@ -28,18 +48,26 @@ from .client_errors import instance_options, reported
 def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, identity: str | None, issuer: str | None,
             policy_path: Path | None, bundles: tuple[Path, ...], digest: str | None) -> None:
     """Verify FILES. Exit 0 when every file passes, 1 when any fails, 2 on usage errors."""
-    if policy_path is None and not (identity and issuer):
-        raise UsageError("Say who must have signed: --identity ID --issuer URL, or --policy signers.toml.")
-    if digest and (files or not bundles or policy_path):
-        raise UsageError("--digest replaces the file: give --bundle BUNDLE and no FILE (not with --policy).")
-    if not digest and not files:
-        raise UsageError("Name at least one FILE to verify.")
+    _check_options(files, identity, issuer, policy_path, bundles, digest)
+    wanted = None
+    if identity:
+        try:
+            wanted = parse_name(identity)
+        except ValueError:
+            wanted = Name("unknown", identity)     # matches no certificate: a clear FAIL, never a pass
+    rules = load_policy(policy_path) if policy_path is not None else None
     target = instance.resolve(trust_config, idp)
     failures = 0
-    if policy_path is not None:
-        rules = load_policy(policy_path)
+    if rules is not None:
         for artifact in files:
-            decision = decide(artifact, read_input(artifact), candidates(artifact, list(bundles)), rules, target)
+            try:
+                data = read_input(artifact)
+            except ClientError as exc:
+                click.echo(f"FAIL: {shown(artifact)}: {str(exc).removeprefix(f'{shown(artifact)}: ')}")
+                failures += 1
+                continue
+            decision = decide(artifact, data, hashlib.sha256(data).hexdigest(),
+                              candidates(artifact, list(bundles)), rules, target)
             for line in decision.report():
                 click.echo(line)
             failures += not decision.passed
@@ -49,11 +77,11 @@ def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, 
         for artifact, prehashed, bundle_path in jobs:
             try:
                 loaded = load(bundle_path)
-                verified = verify(target, prehashed or read_input(artifact), loaded, identity=identity,
+                verified = verify(target, prehashed or read_input(artifact), loaded, identity=wanted,
                                   issuer_url=issuer)
             except ClientError as exc:
-                click.echo(f"FAIL: {artifact}: {exc}")
+                click.echo(f"FAIL: {shown(artifact)}: {exc}")
                 failures += 1
                 continue
-            click.echo(f"OK: {artifact}: {verified.describe()}")
+            click.echo(f"OK: {shown(artifact)}: {verified.describe()}")
     sys.exit(1 if failures else 0)

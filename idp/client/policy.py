@@ -5,111 +5,154 @@
     issuer     = "https://id.example.org"
     identities = ["https://id.example.org/u/alice", "https://id.example.org/u/bob"]
     threshold  = 2
+
+A file passes when **every** rule that covers it holds, and fails when no rule covers it. A rule
+holds when at least ``threshold`` of its identities, vouched for by its issuer, signed exactly
+this file. Counting is deterministic and conservative (finding P8): bundles are taken in the order
+of their paths; a certificate counts for at most one identity (the first of the rule's list that
+it names); it does not count at all if any allowed identity it names, or its public key, already
+counted.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sigstore.hashes import Hashed
 
-from . import ClientError, UsageError
+from . import ClientError
 from .bundles import load
 from .instance import Instance
+from .names import Name
+from .policy_file import Rule, load_policy
+from .shown import shown
 from .verify import verify
+
+__all__ = ["Decision", "RuleResult", "Signature", "count", "decide", "load_policy"]
 
 
 @dataclass(frozen=True)
-class Rule:
-    artifacts: tuple[str, ...]
-    issuer: str
-    identities: tuple[str, ...]
-    threshold: int
+class Signature:
+    """What one verified bundle contributes to a decision."""
 
-    def covers(self, artifact: Path) -> bool:
-        return any(fnmatch.fnmatch(str(artifact), g) or fnmatch.fnmatch(artifact.name, g) for g in self.artifacts)
+    path: Path
+    names: frozenset[Name]
+    issuer: str | None
+    key: str                # fingerprint of the certificate's public key
+    digest: str             # sha256 hex of what it signs
+    description: str
 
 
 @dataclass
-class Decision:
-    artifact: Path
-    rule: Rule | None
-    counted: dict[str, str] = field(default_factory=dict)       # identity → description
+class RuleResult:
+    """How one rule judged one file."""
+
+    rule: Rule
+    counted: dict[Name, str] = field(default_factory=dict)          # identity → description
     rejected: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return self.rule is not None and len(self.counted) >= self.rule.threshold
+        return len(self.counted) >= self.rule.threshold
 
     @property
-    def missing(self) -> list[str]:
-        return [i for i in (self.rule.identities if self.rule else ()) if i not in self.counted]
+    def missing(self) -> list[Name]:
+        return [i for i in self.rule.identities if i not in self.counted]
+
+
+def count(rule: Rule, digest: str, signatures: list[Signature], artifact_name: str = "this file") -> RuleResult:
+    """Judge ``signatures`` (already verified against the file) under ``rule``."""
+    result = RuleResult(rule)
+    used_names: set[Name] = set()
+    used_keys: set[str] = set()
+    for signature in sorted(signatures, key=lambda s: str(s.path)):
+        if signature.digest != digest:
+            result.rejected.append((signature.path, "signs another file's digest"))
+            continue
+        if signature.issuer != rule.issuer:
+            result.rejected.append((signature.path, f"issued through {shown(signature.issuer)}, "
+                                                    f"rule {rule.number} requires {rule.issuer}"))
+            continue
+        allowed = [i for i in rule.identities if i in signature.names]
+        if not allowed:
+            who = ", ".join(shown(n) for n in sorted(signature.names)) or "no identity"
+            result.rejected.append((signature.path, f"{who} is not allowed to sign {shown(artifact_name)}"))
+            continue
+        again = [i for i in allowed if i in used_names]
+        if again:
+            result.rejected.append((signature.path, f"{shown(again[0])} already counted (one signature per "
+                                                    "identity, and a certificate counts for one identity)"))
+            continue
+        if signature.key in used_keys:
+            result.rejected.append((signature.path, "its public key already counted for another identity"))
+            continue
+        result.counted[allowed[0]] = signature.description
+        used_names.update(allowed)
+        used_keys.add(signature.key)
+    return result
+
+
+@dataclass
+class Decision:
+    """The verdict on one file: every rule covering it, and the bundles no rule could use."""
+
+    artifact: Path
+    results: list[RuleResult]
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(r.passed for r in self.results)
 
     def report(self) -> list[str]:
-        if self.rule is None:
-            return [f"FAIL: {self.artifact}: no rule in the policy covers this file"]
+        name = shown(self.artifact)
+        if not self.results:
+            return [f"FAIL: {name}: no rule in the policy covers this file"]
         verdict = "OK" if self.passed else "FAIL"
-        lines = [f"{verdict}: {self.artifact}: {len(self.counted)} of {self.rule.threshold} required signers"]
-        lines += [f"  counted: {identity} — {what}" for identity, what in sorted(self.counted.items())]
-        lines += [f"  rejected: {path} — {why}" for path, why in self.rejected]
-        if not self.passed:
-            lines.append(f"  missing: {', '.join(self.missing) or '(none of the allowed identities signed)'}")
+        several = len(self.results) > 1
+        if several:
+            lines = [f"{verdict}: {name}: {len(self.results)} rules cover this file, and every one must hold"]
+        else:
+            only = self.results[0]
+            lines = [f"{verdict}: {name}: {len(only.counted)} of {only.rule.threshold} required signers"]
+        for result in self.results:
+            indent = "    " if several else "  "
+            if several:
+                state = "holds" if result.passed else "fails"
+                lines.append(f"  rule {result.rule.number} {state}: {len(result.counted)} of "
+                             f"{result.rule.threshold} required signers")
+            lines += [f"{indent}counted: {shown(identity)} — {what}" for identity, what in
+                      sorted(result.counted.items())]
+            lines += [f"{indent}rejected: {shown(path)} — {why}" for path, why in result.rejected]
+            if not result.passed:
+                missing = ", ".join(shown(i) for i in result.missing) or "(none of the allowed identities signed)"
+                lines.append(f"{indent}missing: {missing}")
+        lines += [f"  rejected: {shown(path)} — {why}" for path, why in self.unreadable]
         return lines
 
 
-def load_policy(path: Path) -> list[Rule]:
-    """Parse ``signers.toml``; every mistake is named."""
-    try:
-        data = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise UsageError(f"Cannot read the policy {path}: {exc.strerror}.") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path} is not valid TOML: {exc}.") from exc
-    rules = []
-    for number, raw in enumerate(data.get("rule") or [], 1):
-        try:
-            rule = Rule(artifacts=tuple(raw["artifacts"]), issuer=str(raw["issuer"]),
-                        identities=tuple(raw["identities"]), threshold=int(raw.get("threshold", 1)))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise UsageError(f"{path}: rule {number} needs artifacts, issuer, identities (and threshold): {exc}") from exc
-        if not 1 <= rule.threshold <= len(rule.identities):
-            raise UsageError(f"{path}: rule {number} has threshold {rule.threshold} but "
-                             f"{len(rule.identities)} identities.")
-        rules.append(rule)
-    if not rules:
-        raise UsageError(f"{path} has no [[rule]] entries.")
-    return rules
-
-
-def decide(artifact: Path, input_: bytes | Hashed, bundles: list[Path], rules: list[Rule],
+def decide(artifact: Path, input_: bytes | Hashed, digest: str, bundles: list[Path], rules: list[Rule],
            instance: Instance) -> Decision:
-    """Count the distinct allowed identities with a valid bundle for ``artifact``."""
-    rule = next((r for r in rules if r.covers(artifact)), None)
-    decision = Decision(artifact, rule)
-    if rule is None:
+    """Verify each bundle once against the file, then judge it under every rule that covers the file.
+    A bundle that cannot be read or verified is rejected with its reason; the others still count."""
+    covering = [rule for rule in rules if rule.covers(artifact)]
+    decision = Decision(artifact, [])
+    if not covering:
         return decision
     if not bundles:
-        decision.rejected.append((artifact, "no bundle found (FILE.sigstore.json, FILE.<name>.sigstore.json "
-                                            "or --bundle)"))
+        decision.unreadable.append((artifact, "no bundle found (FILE.sigstore.json, FILE.<name>.sigstore.json "
+                                              "or --bundle)"))
+    signatures = []
     for path in bundles:
         try:
-            verified = verify(instance, input_, load(path), identity=None, issuer_url=None)
+            loaded = load(path)
+            verified = verify(instance, input_, loaded, identity=None, issuer_url=None)
         except ClientError as exc:
-            decision.rejected.append((path, str(exc).removeprefix(f"{path}: ")))
+            decision.unreadable.append((path, str(exc).removeprefix(f"{shown(path)}: ")))
             continue
-        if verified.issuer != rule.issuer:
-            decision.rejected.append((path, f"issued through {verified.issuer}, the policy requires {rule.issuer}"))
-            continue
-        allowed = [i for i in verified.identities if i in rule.identities]
-        if not allowed:
-            decision.rejected.append((path, f"{', '.join(sorted(verified.identities))} is not allowed to sign "
-                                            f"{artifact.name}"))
-            continue
-        if allowed[0] in decision.counted:
-            decision.rejected.append((path, f"{allowed[0]} already counted (one signature per identity)"))
-            continue
-        decision.counted[allowed[0]] = f"{path.name}, {verified.describe()}"
+        signatures.append(Signature(path=path, names=verified.names, issuer=verified.issuer,
+                                    key=verified.key_fingerprint, digest=loaded.digest_hex,
+                                    description=f"{shown(path.name)}, {verified.describe()}"))
+    decision.results = [count(rule, digest, signatures, artifact.name) for rule in covering]
     return decision

@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from sigstore.errors import VerificationError
 from sigstore.hashes import HashAlgorithm, Hashed
 from sigstore.verify import Verifier
 
 from . import ClientError, UsageError
 from .bundles import LoadedBundle
-from .certificate import AnyIdentity, IdentityPolicy, identities, issuer
+from .certificate import AnyIdentity, IdentityPolicy, issuer, names
 from .instance import Instance
+from .names import Name
+from .shown import shown
 
 
 @dataclass(frozen=True)
 class Verified:
-    """A bundle that verified: who signed, through which issuer, when."""
+    """A bundle that verified: who signed, through which issuer, with which key, when."""
 
     loaded: LoadedBundle
-    identities: frozenset[str]
+    names: frozenset[Name]
     issuer: str | None
+    key_fingerprint: str
+
+    @property
+    def identities(self) -> frozenset[str]:
+        return frozenset(name.value for name in self.names)
 
     def describe(self) -> str:
         when = self.loaded.integrated_time.strftime("%Y-%m-%d %H:%M:%S UTC") if self.loaded.integrated_time else "?"
-        return f"signed by {', '.join(sorted(self.identities))} at {when} (log index {self.loaded.log_index})"
+        who = ", ".join(shown(i) for i in sorted(self.identities)) or "no identity"
+        return f"signed by {who} at {when} (log index {self.loaded.log_index})"
 
 
 def parse_digest(text: str) -> Hashed:
@@ -36,7 +46,7 @@ def parse_digest(text: str) -> Hashed:
     except ValueError:
         digest = b""
     if algorithm != "sha256" or len(digest) != 32:
-        raise UsageError(f"--digest must look like sha256:<64 hex characters>, got {text!r}.")
+        raise UsageError(f"--digest must look like sha256:<64 hex characters>, got {shown(text)!r}.")
     return Hashed(algorithm=HashAlgorithm.SHA2_256, digest=digest)
 
 
@@ -44,17 +54,23 @@ def read_input(artifact: Path) -> bytes:
     try:
         return artifact.read_bytes()
     except OSError as exc:
-        raise ClientError(f"{artifact}: cannot read the file ({exc.strerror}).") from exc
+        raise ClientError(f"{shown(artifact)}: cannot read the file ({exc.strerror}).") from exc
 
 
-def verify(instance: Instance, input_: bytes | Hashed, loaded: LoadedBundle, *, identity: str | None,
+def verify(instance: Instance, input_: bytes | Hashed, loaded: LoadedBundle, *, identity: Name | None,
            issuer_url: str | None) -> Verified:
-    """Verify one bundle; with ``identity``/``issuer_url`` it must name them, else any identity passes."""
+    """Verify one bundle; with ``identity``/``issuer_url`` it must name them, else any identity passes.
+    A malformed bundle is refused with a reason, never a crash (finding P4)."""
     policy = IdentityPolicy(identity=identity, issuer=issuer_url) if identity and issuer_url else AnyIdentity()
     verifier = Verifier(trusted_root=instance.trust_config.trusted_root)
     try:
         verifier.verify_artifact(input_, loaded.bundle, policy)
+        cert = loaded.bundle.signing_certificate
+        who, where = frozenset(names(cert)), issuer(cert)
+        spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo)
     except VerificationError as exc:
-        raise ClientError(f"{loaded.path}: {exc}") from exc
-    cert = loaded.bundle.signing_certificate
-    return Verified(loaded, frozenset(identities(cert)), issuer(cert))
+        raise ClientError(f"{shown(loaded.path)}: {shown(exc)}") from exc
+    except Exception as exc:  # sigstore-python lets some malformed inputs through as other exceptions
+        raise ClientError(f"{shown(loaded.path)}: malformed bundle ({exc.__class__.__name__}: {shown(exc)})") from exc
+    return Verified(loaded, who, where, hashlib.sha256(spki).hexdigest())

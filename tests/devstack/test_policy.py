@@ -69,7 +69,8 @@ def test_file_outside_every_rule_fails(hallmark, stack, release, tmp_path):
 @pytest.mark.parametrize("text,message", [
     ("not toml [", "not valid TOML"),
     ("", "no [[rule]]"),
-    ('[[rule]]\nartifacts=["*"]\nissuer="x"\nidentities=["a"]\nthreshold=2\n', "threshold 2 but 1 identities"),
+    ('[[rule]]\nartifacts=["*"]\nissuer="https://x.example"\nidentities=["https://x.example/u/a"]\nthreshold=2\n',
+     "threshold 2 but 1 identities"),
     ('[[rule]]\nartifacts=["*"]\n', "needs artifacts, issuer, identities"),
 ])
 def test_bad_policies_are_usage_errors(stack, release, tmp_path, text, message):
