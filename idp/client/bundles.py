@@ -102,10 +102,18 @@ def subjects_of(raw: dict) -> tuple[tuple[str, str], ...]:
 
 
 def load(path: Path) -> LoadedBundle:
-    """Parse a ``.sigstore.json`` bundle; any malformed part is refused with the reason."""
+    """Read and parse a ``.sigstore.json`` bundle; any malformed part is refused with the reason."""
     data = read_limited(path)
     try:
         text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ClientError(f"{shown(path)}: not a valid Sigstore bundle (not UTF-8).") from exc
+    return parse(text, path)
+
+
+def parse(text: str, path: Path) -> LoadedBundle:
+    """Parse bundle JSON (``path`` names it in messages)."""
+    try:
         raw = json.loads(text)
         if not isinstance(raw, dict):
             raise ValueError("the bundle is not a JSON object")

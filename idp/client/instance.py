@@ -8,7 +8,7 @@ from pathlib import Path
 from sigstore.errors import Error as SigstoreError
 from sigstore.models import ClientTrustConfig
 
-from . import UsageError
+from . import ClientError, UsageError
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,12 @@ def resolve(trust_config: str | None, idp: str | None = None) -> Instance:
     if idp:
         from .tufclient import trust_config_from
 
-        return Instance(trust_config_from(idp), idp)
+        resolved = Instance(trust_config_from(idp), idp.rstrip("/"))
+        named = resolved.oidc_url
+        if named and named.rstrip("/") != idp.rstrip("/"):
+            raise ClientError(f"--idp {idp}: its repository names {named} as the identity provider; tokens "
+                              "would go to another provider than the one you named.")
+        return resolved
     if not trust_config:
         raise UsageError("No Sigstore instance given: pass --idp URL (after 'hallmark trust URL root.json') or "
                          "--trust-config FILE (the file 'hallmark devstack' prints).")

@@ -14,6 +14,7 @@ import requests
 from sigstore.oidc import IdentityError, IdentityToken, Issuer, IssuerError
 
 from . import ClientError
+from .shown import shown
 
 CLIENT_ID = "sigstore"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -63,28 +64,64 @@ def browser_login(issuer_url: str) -> IdentityToken:
         raise ClientError(f"Login at {issuer_url} failed: {exc}") from exc
 
 
+def _json_object(reply: requests.Response, what: str) -> dict:
+    """``reply``'s JSON object, or one sentence saying what was wrong with it (finding P9)."""
+    try:
+        body = reply.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ClientError(f"{what} answered something that is not a JSON object (HTTP {reply.status_code}).")
+    return body
+
+
+def _device_grant(body: dict, issuer_url: str) -> tuple[str, str, str, str | None, int, float]:
+    """The fields of a device authorization answer, checked (RFC 8628 §3.2)."""
+    texts = [body.get(k) for k in ("device_code", "user_code", "verification_uri")]
+    if not all(isinstance(t, str) and t and len(t) <= 2048 for t in texts):
+        raise ClientError(f"{issuer_url} started a device login without a device code, user code and "
+                          "verification URI.")
+    interval, expires_in = body.get("interval", 5), body.get("expires_in", 600)
+    if isinstance(interval, bool) or not isinstance(interval, int) or not 1 <= interval <= 60:
+        raise ClientError(f"{issuer_url} asked for a polling interval of {interval!r} seconds; it must be 1-60.")
+    if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)) or expires_in <= 0:
+        raise ClientError(f"{issuer_url} gave the device code a lifetime of {expires_in!r}; it must be positive.")
+    complete = body.get("verification_uri_complete")
+    return (texts[0], shown(texts[1]), shown(texts[2]), shown(complete) if isinstance(complete, str) else None,
+            interval, float(expires_in))
+
+
 def device_login(issuer_url: str, out: TextIO = sys.stderr, timeout: float = 600) -> IdentityToken:
     """RFC 8628: show a code and a URL, then poll until the person approves with their key."""
     try:
         config = requests.get(f"{issuer_url}/.well-known/openid-configuration", timeout=10).json()
         endpoint, token_endpoint = config["device_authorization_endpoint"], config["token_endpoint"]
-    except (requests.RequestException, ValueError, KeyError) as exc:
+        if not isinstance(endpoint, str) or not isinstance(token_endpoint, str):
+            raise TypeError("endpoints are not strings")
+    except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ClientError(f"{issuer_url} does not offer device login (no device_authorization_endpoint).") from exc
-    start = requests.post(endpoint, data={"client_id": CLIENT_ID, "scope": "openid"}, timeout=10)
+    try:
+        start = requests.post(endpoint, data={"client_id": CLIENT_ID, "scope": "openid"}, timeout=10)
+    except requests.RequestException as exc:
+        raise ClientError(f"{issuer_url} is unreachable ({exc.__class__.__name__}).") from exc
     if start.status_code != 200:
-        raise ClientError(f"{issuer_url} refused to start a device login: {start.text[:200]}")
-    grant = start.json()
-    print(f"To sign in, open {grant['verification_uri']} and enter the code {grant['user_code']}", file=out)
-    print(f"(or open {grant['verification_uri_complete']})", file=out, flush=True)
-    interval = int(grant.get("interval", 5))
-    deadline = time.monotonic() + min(timeout, float(grant.get("expires_in", timeout)))
+        raise ClientError(f"{issuer_url} refused to start a device login: {shown(start.text[:200])}")
+    device_code, user_code, uri, complete, interval, expires_in = _device_grant(
+        _json_object(start, f"{issuer_url}'s device endpoint"), issuer_url)
+    print(f"To sign in, open {uri} and enter the code {user_code}", file=out)
+    if complete:
+        print(f"(or open {complete})", file=out, flush=True)
+    deadline = time.monotonic() + min(timeout, expires_in)
     while time.monotonic() < deadline:
         time.sleep(interval)
-        reply = requests.post(token_endpoint, data={"grant_type": DEVICE_GRANT, "device_code": grant["device_code"],
-                                                    "client_id": CLIENT_ID}, timeout=10)
-        body = reply.json() if reply.headers.get("Content-Type", "").startswith("application/json") else {}
+        try:
+            reply = requests.post(token_endpoint, data={"grant_type": DEVICE_GRANT, "device_code": device_code,
+                                                        "client_id": CLIENT_ID}, timeout=10)
+        except requests.RequestException as exc:
+            raise ClientError(f"{issuer_url} is unreachable ({exc.__class__.__name__}).") from exc
+        body = _json_object(reply, f"{issuer_url}'s token endpoint")
         error = body.get("error")
-        if reply.status_code == 200 and "access_token" in body:
+        if reply.status_code == 200 and isinstance(body.get("access_token"), str):
             return _parse(body["access_token"], issuer_url)
         if error == "authorization_pending":
             continue
@@ -95,7 +132,7 @@ def device_login(issuer_url: str, out: TextIO = sys.stderr, timeout: float = 600
             raise ClientError("The login was denied in the browser.")
         if error == "expired_token":
             raise ClientError("The code expired before it was approved. Run the command again.")
-        raise ClientError(f"Device login failed: {body.get('error_description') or error or reply.status_code}")
+        raise ClientError(f"Device login failed: {shown(body.get('error_description') or error or reply.status_code)}")
     raise ClientError("Timed out waiting for approval in the browser. Run the command again.")
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -18,7 +21,10 @@ from sigstore.oidc import IdentityToken
 from sigstore.sign import SigningContext
 
 from . import ClientError
+from .bundles import parse
 from .instance import Instance
+from .shown import shown
+from .verify import verify
 
 
 def bundle_path(artifact: Path, label: str | None = None) -> Path:
@@ -43,30 +49,71 @@ def ca_refusal(instance: Instance, token: IdentityToken) -> str | None:
         return f"the certificate authority at {ca_url} is unreachable"
 
 
+def write_bundle(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` atomically (a temporary file in the same folder, then a rename):
+    never through a symlink, never half-written (finding P6). A symlink at ``target`` is replaced
+    itself; what it pointed to is untouched."""
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def checked(instance: Instance, path: Path, data: bytes, bundle_json: str, target: Path) -> None:
+    """Verify a fresh bundle against the file before it is written (finding P9): a log that answers
+    with a tampered or unrelated entry makes ``sign`` fail, not write a bundle that cannot verify."""
+    try:
+        verify(instance, data, parse(bundle_json, target), identity=None, issuer_url=None)
+    except ClientError as exc:
+        raise ClientError(f"Signing {shown(path)} failed: the new bundle does not verify "
+                          f"({str(exc).removeprefix(f'{shown(target)}: ')}); nothing was written for it.") from exc
+
+
 def sign_files(files: list[Path], token: IdentityToken, instance: Instance, *, overwrite: bool = False,
                label: str | None = None, out: TextIO = sys.stderr) -> list[Path]:
-    """Sign every file with one certificate; writes ``FILE.sigstore.json`` next to each."""
+    """Sign every file with one certificate; writes ``FILE.sigstore.json`` next to each, each one
+    verified before it is written."""
     for path in files:
         if not path.is_file():
-            raise ClientError(f"{path}: no such file.")
-        if bundle_path(path, label).exists() and not overwrite:
-            raise ClientError(f"{bundle_path(path, label)} already exists; pass --overwrite to replace it.")
+            raise ClientError(f"{shown(path)}: no such file.")
+        target = bundle_path(path, label)
+        if os.path.lexists(target) and not overwrite:
+            raise ClientError(f"{shown(target)} already exists; pass --overwrite to replace it.")
+        if target.is_dir():
+            raise ClientError(f"{shown(target)} is a folder; remove it or use --label.")
     context = SigningContext.from_trust_config(instance.trust_config)
     written = []
     try:
         with context.signer(token, cache=True) as signer:
-            print(f"Signing as {token.identity} (issuer {token.issuer})", file=out, flush=True)
+            print(f"Signing as {shown(token.identity)} (issuer {shown(token.issuer)})", file=out, flush=True)
             for number, path in enumerate(files, 1):
-                bundle = signer.sign_artifact(path.read_bytes())
+                data = path.read_bytes()
+                bundle = signer.sign_artifact(data)
                 target = bundle_path(path, label)
-                target.write_text(bundle.to_json())
-                entry = bundle.log_entry._inner
-                print(f"[{number}/{len(files)}] {path} → {target} (log index {entry.log_index})",
+                text = bundle.to_json()
+                checked(instance, path, data, text, target)
+                write_bundle(target, text)
+                index = parse(text, target).log_index
+                print(f"[{number}/{len(files)}] {shown(path)} → {shown(target)} (log index {index})",
                       file=out, flush=True)
                 written.append(target)
+    except ClientError:
+        raise
     except (SigstoreError, FulcioClientError, RekorClientError) as exc:
         reason = ca_refusal(instance, token) or str(exc) or exc.__class__.__name__
-        raise ClientError(f"Signing failed: {reason}") from exc
+        raise ClientError(f"Signing failed: {shown(reason)}") from exc
     except requests.RequestException as exc:
         raise ClientError(f"Signing failed: a Sigstore service is unreachable ({exc.__class__.__name__}).") from exc
+    except OSError as exc:
+        raise ClientError(f"Signing failed: cannot write the bundle ({exc.strerror}).") from exc
+    except Exception as exc:  # a malformed answer from the CA or the log surfaces as many types
+        raise ClientError(f"Signing failed: a Sigstore service sent a malformed answer "
+                          f"({exc.__class__.__name__}: {shown(exc)}).") from exc
     return written
