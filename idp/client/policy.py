@@ -29,7 +29,7 @@ from .policy_file import Rule, load_policy
 from .shown import shown
 from .verify import verify
 
-__all__ = ["Decision", "RuleResult", "Signature", "count", "decide", "load_policy"]
+__all__ = ["Decision", "RuleResult", "Signature", "count", "decide", "judge", "load_policy"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,12 @@ def count(rule: Rule, digest: str, signatures: list[Signature], artifact_name: s
     return result
 
 
+def judge(artifact: Path, digest: str, rules: list[Rule], signatures: list[Signature]) -> list[RuleResult]:
+    """Every rule that covers ``artifact``, each judging ``signatures``; the file passes when this
+    list is not empty and every result passed."""
+    return [count(rule, digest, signatures, artifact.name) for rule in rules if rule.covers(artifact)]
+
+
 @dataclass
 class Decision:
     """The verdict on one file: every rule covering it, and the bundles no rule could use."""
@@ -154,5 +160,5 @@ def decide(artifact: Path, input_: bytes | Hashed, digest: str, bundles: list[Pa
         signatures.append(Signature(path=path, names=verified.names, issuer=verified.issuer,
                                     key=verified.key_fingerprint, digest=loaded.digest_hex,
                                     description=f"{shown(path.name)}, {verified.describe()}"))
-    decision.results = [count(rule, digest, signatures, artifact.name) for rule in covering]
+    decision.results = judge(artifact, digest, covering, signatures)
     return decision
