@@ -29,8 +29,12 @@ class Mirror:
         self.url = f"http://localhost:{self.port}"
         app = Flask("mirror")
 
+        self.discovery = None      # a test may set another answer (any Flask response value)
+
         @app.get("/.well-known/openid-configuration")
         def discovery():
+            if self.discovery is not None:
+                return self.discovery
             return jsonify({"issuer": self.url, "hallmark_tuf_url": f"{self.url}/tuf"})
 
         @app.get("/tuf/<path:name>")
