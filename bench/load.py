@@ -157,7 +157,7 @@ class Hallmark:
     def __init__(self, folder: Path, database_url: str, workers: int | None):
         port = free_port()
         self.issuer = f"http://localhost:{port}"
-        keep = ("HALLMARK_WORKER_CLASS", "HALLMARK_THREADS")
+        keep = ("HALLMARK_WORKER_CLASS", "HALLMARK_THREADS", "HALLMARK_RATELIMIT_STORAGE")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("HALLMARK_") or k in keep}
         self.env.update(HALLMARK_INSTANCE=str(folder), HALLMARK_ISSUER=self.issuer,
                         HALLMARK_RATELIMIT_LOGIN="1000000 per minute", HALLMARK_RATELIMIT_TOKEN="1000000 per minute")
