@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from commands import hallmark_cli  # noqa: E402
-from helpers import CSRF_RE, SIGSTORE_BASIC, pkce_pair as pkce  # noqa: E402
+from helpers import AUTHORIZE_REQUEST_RE, CSRF_RE, SIGSTORE_BASIC, pkce_pair as pkce  # noqa: E402
 from servers import RedisServer, ServeProcess, free_port  # noqa: E402
 from softauthn import SoftAuthenticator  # noqa: E402
 
@@ -244,8 +244,10 @@ def signing_flow(hallmark: Hallmark, concurrency: int):
                f"&redirect_uri={SIGSTORE_CALLBACK}&code_challenge={challenge}&code_challenge_method=S256")
         _, _, page = browser.request("GET", url)
         headers = {"X-CSRFToken": CSRF_RE.search(page.decode()).group(1)}
+        request_id = AUTHORIZE_REQUEST_RE.search(page.decode()).group(1)     # the touch approves this request
         _, options = browser.post_json("/login/options", {}, headers)
-        status, _ = browser.post_json("/login/verify", {"credential": auth.get(options)}, headers)
+        status, _ = browser.post_json("/login/verify", {"credential": auth.get(options),
+                                                        "authorize_request": request_id}, headers)
         if status != 200:
             raise RuntimeError(f"verify {status}")
         _, reply, _ = browser.request("GET", url)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+from .app_concurrency import wrap_worker
+
 
 def settings(bind: str | None = None, workers: int | None = None) -> dict:
     """One worker per CPU, bounded timeouts, recycled workers, and no client IPs in access logs.
@@ -21,6 +23,7 @@ def settings(bind: str | None = None, workers: int | None = None) -> dict:
         # Threads, so that a slow client holds one thread and never the worker (finding F5).
         "worker_class": os.environ.get("HALLMARK_WORKER_CLASS", "idp.gunicorn_worker.BoundedThreadWorker"),
         "threads": int(os.environ.get("HALLMARK_THREADS", 16)),
+        "post_worker_init": wrap_worker,        # read in parallel, run the app one request at a time
         "timeout": 30,
         "graceful_timeout": 20,
         "keepalive": 5,

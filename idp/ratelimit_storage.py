@@ -16,7 +16,7 @@ import os
 import time
 
 from limits.storage import MemoryStorage, Storage
-from sqlalchemy import case, create_engine, delete, select
+from sqlalchemy import Float, Integer, bindparam, case, create_engine, delete, event, make_url, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -62,10 +62,19 @@ class InlineExpiryMemoryStorage(MemoryStorage):
 
 
 DATABASE_SCHEME = "hallmark-db"
+RECENT = 1.0      # seconds a hit's own answer stands in for a read of the same key
+
+
+def _fast_counters(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+    os.chmod(dbapi_connection.execute("PRAGMA database_list").fetchone()[2], 0o600)
 
 
 class DatabaseStorage(Storage):
-    """Fixed-window counters in the ``rate_counters`` table of Hallmark's own database (the default).
+    """Fixed-window counters in a ``rate_counters`` table of Hallmark's database (the default).
 
     Every gunicorn worker and every instance on the same database counts against the same windows
     (finding F6: per-process counters let ``workers x limit`` through). Each hit is one atomic upsert
@@ -80,6 +89,8 @@ class DatabaseStorage(Storage):
         self.database_url = str(options.get("database_url") or "")
         self._engine: Engine | None = None
         self._pid = 0
+        self._statement = None
+        self.recent: dict[str, tuple[float, int, float]] = {}     # key → (when, count, expires_at)
         self.next_sweep = 0.0
 
     @property
@@ -87,24 +98,34 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def engine(self) -> Engine:
-        """This process's engine (made after a fork, never shared with the parent)."""
+        """This process's engine (made after a fork, never shared with the parent). With SQLite the
+        counters live in a file of their own beside the database, written without fsync: they need
+        not survive a power cut, and the main database's write lock stays free for logins."""
         if self._engine is None or self._pid != os.getpid():
-            from . import sqlite
-
-            self._engine = create_engine(self.database_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-            sqlite.tune(self._engine)
-            self._pid = os.getpid()
+            url = make_url(self.database_url)
+            if url.get_backend_name() == "sqlite" and url.database:
+                url = url.set(database=f"{url.database}-ratelimits")
+                engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
+                event.listen(engine, "connect", _fast_counters)
+                COUNTERS.create(engine, checkfirst=True)
+            else:
+                engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+            self._engine, self._pid, self._statement = engine, os.getpid(), None
         return self._engine
 
-    def _upsert(self, key: str, expiry: float, amount: int, now: float):
-        dialect = self.engine().dialect.name
-        insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert_(COUNTERS).values(key=key, count=amount, expires_at=now + expiry)
-        expired = COUNTERS.c.expires_at <= now
-        return statement.on_conflict_do_update(index_elements=[COUNTERS.c.key], set_={
-            "count": case((expired, amount), else_=COUNTERS.c.count + amount),
-            "expires_at": case((expired, now + expiry), else_=COUNTERS.c.expires_at),
-        }).returning(COUNTERS.c.count)
+    def _upsert(self):
+        """The hit statement for this engine's dialect, built once (a new one per hit costs a compile)."""
+        if self._statement is None:
+            insert_ = postgresql_insert if self.engine().dialect.name == "postgresql" else sqlite_insert
+            now, amount = bindparam("now", type_=Float), bindparam("amount", type_=Integer)
+            until = bindparam("until", type_=Float)
+            expired = COUNTERS.c.expires_at <= now
+            self._statement = (insert_(COUNTERS).values(key=bindparam("key"), count=amount, expires_at=until)
+                               .on_conflict_do_update(index_elements=[COUNTERS.c.key], set_={
+                                   "count": case((expired, amount), else_=COUNTERS.c.count + amount),
+                                   "expires_at": case((expired, until), else_=COUNTERS.c.expires_at)})
+                               .returning(COUNTERS.c.count, COUNTERS.c.expires_at))
+        return self._statement
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
@@ -112,18 +133,35 @@ class DatabaseStorage(Storage):
             if now >= self.next_sweep:
                 self.next_sweep = now + SWEEP_EVERY
                 connection.execute(delete(COUNTERS).where(COUNTERS.c.expires_at <= now))
-            return int(connection.execute(self._upsert(key[:255], expiry, amount, now)).scalar_one())
+                self.recent.clear()
+            row = connection.execute(self._upsert(), {"key": key[:255], "amount": amount, "now": now,
+                                                      "until": now + expiry}).first()
+        count = int(row[0])
+        # The window's state as this hit left it: the rate-limit headers ask for it right away, and a
+        # second and third query per request would cost more than the hit itself.
+        self.recent[key[:255]] = (now, count, float(row[1]))
+        return count
 
     def _row(self, key: str):
         with self.engine().connect() as connection:
             return connection.execute(select(COUNTERS.c.count, COUNTERS.c.expires_at)
                                       .where(COUNTERS.c.key == key[:255])).first()
 
+    def _fresh(self, key: str):
+        known = self.recent.get(key[:255])
+        return known if known is not None and time.time() - known[0] < RECENT else None
+
     def get(self, key: str) -> int:
+        known = self._fresh(key)
+        if known is not None:
+            return known[1]
         row = self._row(key)
         return int(row.count) if row is not None and row.expires_at > time.time() else 0
 
     def get_expiry(self, key: str) -> float:
+        known = self._fresh(key)
+        if known is not None:
+            return known[2]
         row = self._row(key)
         return float(row.expires_at) if row is not None and row.expires_at > time.time() else time.time()
 
