@@ -62,7 +62,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 @pytest.fixture(scope="session")
 def browser():
-    playwright_sync = pytest.importorskip("playwright.sync_api")
+    try:
+        import playwright.sync_api as playwright_sync
+    except ImportError as exc:      # a missing component fails the run, never skips it
+        pytest.fail(f"the browser tests need playwright ({exc}): run 'make test-deps'")
     if not shutil.which("chromium") and not shutil.which("/usr/bin/chromium"):
         pytest.fail("chromium is not installed: run 'make test' (it installs Debian's chromium)")
     with playwright_sync.sync_playwright() as pw:

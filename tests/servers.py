@@ -109,7 +109,7 @@ class TestIssuer:
 class ServeProcess:
     """``hallmark serve`` (gunicorn) as a subprocess in its own process group; waits for /healthz."""
 
-    def __init__(self, env: dict, port: int | None = None, workers: int | None = 2, log=None):
+    def __init__(self, env: dict, port: int | None = None, workers: int | None = 2, log=None, output=None):
         import subprocess
         import sys
 
@@ -118,7 +118,7 @@ class ServeProcess:
         self._command = [sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port)]
         if workers:                                    # None: Hallmark's recommended count
             self._command += ["--workers", str(workers)]
-        self._log = log
+        self._log, self._output = log, output
         self._subprocess = subprocess
         self.start()
 
@@ -127,7 +127,8 @@ class ServeProcess:
 
         import requests
 
-        self.process = self._subprocess.Popen(self._command, env=self.env, stdout=self._subprocess.DEVNULL,
+        self.process = self._subprocess.Popen(self._command, env=self.env,
+                                              stdout=self._output or self._subprocess.DEVNULL,
                                               stderr=self._log or self._subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 30
         while True:

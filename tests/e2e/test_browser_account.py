@@ -5,6 +5,14 @@ import re
 from helpers import new_invite
 
 
+def enroll_in(page, live_server, username: str) -> None:
+    """Enroll ``username`` through a fresh invitation in ``page``; ends on the account page."""
+    page.goto(f"{live_server.url}/enroll/{new_invite(live_server.app)}")
+    page.fill("#username", username)
+    page.click("#register")
+    page.wait_for_url(f"{live_server.url}/account")
+
+
 def test_enroll_login_add_and_revoke_key(live_server, key_page):
     page = key_page.page
     token = new_invite(live_server.app)
@@ -36,10 +44,7 @@ def test_enroll_login_add_and_revoke_key(live_server, key_page):
 
 def test_revoking_last_key_asks_for_confirmation(live_server, key_page):
     page = key_page.page
-    page.goto(f"{live_server.url}/enroll/{new_invite(live_server.app)}")
-    page.fill("#username", "dave")
-    page.click("#register")
-    page.wait_for_url(f"{live_server.url}/account")
+    enroll_in(page, live_server, "dave")
     page.locator("button.revoke").click()
     assert "only security key" in page.text_content("main")
     page.click("#confirm-revoke")
@@ -58,10 +63,7 @@ def test_a_stale_session_confirms_a_key_revocation_with_a_touch(live_server, key
     from idp import clock
 
     page = key_page.page
-    page.goto(f"{live_server.url}/enroll/{new_invite(live_server.app)}")
-    page.fill("#username", "stale")
-    page.click("#register")
-    page.wait_for_url(f"{live_server.url}/account")
+    enroll_in(page, live_server, "stale")
     later = clock.now() + timedelta(minutes=10)
     monkeypatch.setattr(clock, "now", lambda: later)
     page.locator("button.revoke").click()
@@ -74,10 +76,7 @@ def test_a_stale_session_confirms_a_key_revocation_with_a_touch(live_server, key
 
 def test_sign_out_everywhere_in_the_browser(live_server, key_page):
     page = key_page.page
-    page.goto(f"{live_server.url}/enroll/{new_invite(live_server.app)}")
-    page.fill("#username", "everywhere")
-    page.click("#register")
-    page.wait_for_url(f"{live_server.url}/account")
+    enroll_in(page, live_server, "everywhere")
     assert page.locator("tr.browser-session").count() == 1
     assert "(this browser)" in page.text_content("#sessions")
     page.click("#sign-out-everywhere")

@@ -11,8 +11,6 @@ import os
 import secrets
 import socket
 import stat
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -253,26 +251,15 @@ def test_f15_one_time_secrets_never_reach_the_access_log(tmp_path):
     assert hallmark_cli("db", "upgrade", env=env).returncode == 0
     log = tmp_path / "access.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "idp.cli", "serve", "--port", str(port), "--workers", "1",
-                                    "--no-invite"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        server = ServeProcess(env, port=port, workers=1, log=out, output=out)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                        break
-                except requests.ConnectionError:
-                    assert time.monotonic() < deadline
-                    time.sleep(0.2)
             secret = secrets.token_urlsafe(32)
             for path in (f"/enroll/{secret}", f"/account/email/verify/{secret}", f"/device?user_code={secret}",
                          f"/login?next=/enroll/{secret}", f"/auth/x?code={secret}&state={secret}"):
-                requests.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+                requests.get(f"{server.url}{path}", timeout=5)
             time.sleep(0.5)
         finally:
-            os.killpg(process.pid, 15)
-            process.wait(timeout=30)
+            server.stop()
     written = log.read_text()
     assert "/enroll/[redacted]" in written and "user_code=[redacted]" in written
     assert secret not in written
