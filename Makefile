@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 export HALLMARK_INSTANCE ?= $(CURDIR)/instance
 PORT   ?= 8080
+STACK_PORT ?= 8081
+STAMP   = $(VENV)/.installed
 
 .PHONY: run test bench install test-deps system-deps lock clean
 
@@ -13,9 +15,13 @@ $(BIN)/python:
 
 # Dependencies come from requirements.lock (every version pinned, every file hash-checked);
 # `make lock` regenerates it from pyproject.toml.
-install: $(BIN)/python
+# Installed again only when pyproject.toml or the lock changed (the code itself is an editable install).
+$(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
 
 test-deps: install system-deps
 
@@ -39,7 +45,7 @@ system-deps:
 	fi
 
 run: install
-	$(BIN)/hallmark dev --port $(PORT)
+	$(BIN)/hallmark dev --port $(PORT) --stack-port $(STACK_PORT)
 
 test: test-deps
 	$(BIN)/python -m pytest -q -n 2 tests

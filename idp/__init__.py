@@ -35,6 +35,18 @@ def _private_sqlite_file(database_url: str) -> None:
             os.chmod(path, 0o600)
 
 
+def _cookie_name(issuer: str) -> str:
+    """``__Host-hallmark_session`` on https. On http (development on localhost) the issuer's port is
+    in the name: cookies are per host, not per port, and two local instances would otherwise sign
+    each other out."""
+    from urllib.parse import urlsplit
+
+    if issuer.startswith("https://"):
+        return "__Host-hallmark_session"
+    port = urlsplit(issuer).port
+    return f"hallmark_session_{port}" if port else "hallmark_session"
+
+
 def _session_secret(instance: Path) -> str:
     """``HALLMARK_SECRET_KEY`` if it is strong enough (refused otherwise), else the instance's own."""
     given = os.environ.get("HALLMARK_SECRET_KEY")
@@ -64,7 +76,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.issuer.startswith("https://"),
         # On https the __Host- prefix: the browser refuses the cookie unless Secure, for "/", no Domain.
-        SESSION_COOKIE_NAME="__Host-hallmark_session" if settings.issuer.startswith("https://") else "hallmark_session",
+        SESSION_COOKIE_NAME=_cookie_name(settings.issuer),
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         SESSION_REFRESH_EACH_REQUEST=False,     # a session lasts 12 h from login, not from last use
         WTF_CSRF_TIME_LIMIT=None,

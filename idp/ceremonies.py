@@ -15,6 +15,11 @@ from .models import Credential, User
 from .jsonbody import json_object
 
 
+# One answer for every refused login, whichever check failed (SECURITY_CHECKLIST 27), saying what to do.
+GENERIC_REFUSAL = ("The security key response was not accepted: the key may not be registered here, or it was "
+                   "revoked. Try another of your keys, or ask an administrator for a recovery link.")
+
+
 class CeremonyError(ValueError):
     """Shown to the user as is; details go to the audit log."""
 
@@ -50,6 +55,7 @@ def finish_registration(purpose: str):
         registered = webauthn.verify_registration(raw=raw, challenge=challenge.value, rp_id=cfg.rp_id,
                                                   origin=cfg.origin)
     except webauthn.WebAuthnError as exc:
+        current_app.logger.warning("key registration refused: %s", exc.reason)
         audit.record("credential.register_failed", actor=challenge.data.get("username", "anonymous"),
                      security=True, reason=exc.reason)
         raise CeremonyError(str(exc)) from exc
@@ -106,11 +112,11 @@ def finish_assertion(purpose: str) -> tuple[Account, UsedCredential]:
         parsed = webauthn.parse_assertion(raw)
     except webauthn.WebAuthnError as exc:
         raise CeremonyError(str(exc)) from exc
-    generic = "The security key response was not accepted."
+    generic = GENERIC_REFUSAL
     row = run(SELECT_LOGIN_CREDENTIAL, {"raw_id": parsed.raw_id}).first()
     if row is None:
         # Nobody's: not written to the audit log, or any stranger could grow it without bound (F14).
-        current_app.logger.info("login refused: unknown or revoked credential")
+        current_app.logger.warning("login refused: unknown or revoked credential")
         raise CeremonyError(generic)
     user = Account(id=row.uid, username=row.username, email=row.email, email_verified_at=row.email_verified_at,
                    disabled_at=row.disabled_at)
@@ -128,10 +134,12 @@ def finish_assertion(purpose: str) -> tuple[Account, UsedCredential]:
                                              origin=cfg.origin, public_key=row.public_key,
                                              stored_count=row.sign_count)
     except webauthn.CounterError as exc:
+        current_app.logger.warning("login refused: %s", exc.reason)
         audit.record("security.counter_regression", user=user, security=True, credential=row.name,
                      reason=exc.reason)
         raise CeremonyError(generic) from exc
     except webauthn.WebAuthnError as exc:
+        current_app.logger.warning("login refused: %s", exc.reason)
         audit.record("login.failed", user=user, security=True, reason=exc.reason)
         raise CeremonyError(generic) from exc
     updated = run(ADVANCE_COUNTER, {"cred_id": row.id, "seen": row.sign_count,

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from commands import admin_env, hallmark_cli
+from idp.ceremonies import GENERIC_REFUSAL
 from helpers import authorize_request_of, SIGSTORE_BASIC, authorize_params, authorize_url, enroll, get_code, login, pkce_pair
 from idp import clients, create_app
 from idp.accounts import AccountError, set_disabled
@@ -42,7 +43,7 @@ def test_a_disabled_account_cannot_log_in(app, client):
     disable(app, "mallory")
     refused = login(app.test_client(), auth)
     assert refused.status_code == 400
-    assert refused.get_json()["error_description"] == "The security key response was not accepted."
+    assert refused.get_json()["error_description"] == GENERIC_REFUSAL
     with app.app_context():
         assert AuditEvent.query.filter_by(event="login.failed").count() == 1
 

@@ -11,7 +11,7 @@ from idp import clock
 from idp.models import AuditEvent, Credential
 from softauthn import UP, UV, SoftAuthenticator
 
-GENERIC = "The security key response was not accepted."
+from idp.ceremonies import GENERIC_REFUSAL as GENERIC  # noqa: E402
 
 
 def _fresh(app, client, username="webby", **kwargs):

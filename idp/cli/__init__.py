@@ -17,6 +17,28 @@ COMMANDS = {
 }
 
 
+# What `hallmark --help` lists, without importing every command (that loads Flask and sigstore, ~2 s).
+# tests/test_cli.py checks that each line is the command's own first docstring sentence.
+SUMMARIES = {
+    "backup": "Write a consistent snapshot (database, keys, secrets).",
+    "client": "OAuth clients.",
+    "db": "Database schema.",
+    "dev": "Run Hallmark and the development Sigstore stack.",
+    "devstack": "Serve the development CA, CT log and transparency log.",
+    "digest": "Print sha256:<hex> of what a bundle signs.",
+    "fulcio-config": "Print the Fulcio configuration for this issuer.",
+    "invite": "Enrollment invitations.",
+    "keys": "Token-signing keys.",
+    "restore": "Bring a fresh instance back from a backup.",
+    "serve": "Serve Hallmark.",
+    "sign": "Sign FILES: key touch, certificate, log entry, bundle.",
+    "trust": "Bind IDP_URL to its TUF repository, once per machine.",
+    "tuf": "Distribute the instance's trust root over TUF.",
+    "user": "Accounts.",
+    "verify": "Verify FILES.",
+}
+
+
 class LazyGroup(click.Group):
     """Imports a subcommand's module on first use (signing need not load the server), and turns
     configuration errors into one clear line and exit code 2."""
@@ -30,6 +52,11 @@ class LazyGroup(click.Group):
             return None
         module, _, attribute = module.partition(":")
         return getattr(importlib.import_module(f"{__name__}.{module}"), attribute or "command")
+
+    def format_commands(self, ctx, formatter):
+        """The command list from :data:`SUMMARIES`: ``--help`` imports no subcommand."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)])
 
     def invoke(self, ctx):
         try:

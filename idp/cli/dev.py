@@ -73,8 +73,18 @@ def _stop(children: list[subprocess.Popen]) -> None:
 @click.option("--stack-port", default=8081, show_default=True, type=int, help="Port of the local Sigstore stack.")
 def command(port: int, stack_port: int) -> None:
     """Run Hallmark and the development Sigstore stack; print an invitation and what to try next."""
+    from ..instance_lock import InstanceBusy, hold, port_free
+
     os.environ.setdefault("HALLMARK_ISSUER", f"http://localhost:{port}")
     settings = Settings.from_env()
+    try:
+        hold(settings.instance_path, f"hallmark dev --port {port} --stack-port {stack_port}")
+    except InstanceBusy as exc:
+        raise click.UsageError(str(exc)) from None
+    for name, number in (("--port", port), ("--stack-port", stack_port)):
+        if not port_free(number):
+            raise click.UsageError(f"port {number} ({name}) is already in use by another program; choose another, "
+                                   f"e.g. make run PORT={port + 10} STACK_PORT={stack_port + 10}.")
     link, admin = _invitation()
     logs = settings.instance_path / "logs"
     logs.mkdir(exist_ok=True)

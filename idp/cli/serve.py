@@ -20,6 +20,29 @@ def _first_admin_link(app) -> str | None:
         return enrollment_link(settings.issuer, token)
 
 
+def issuer_mismatch(issuer: str, port: int) -> list[str]:
+    """Why a loopback issuer cannot be the address this server answers on (links, cookies and WebAuthn
+    would all fail), in sentences; nothing for a public issuer, which sits behind a proxy."""
+    from urllib.parse import urlsplit
+
+    from ..config import is_loopback_host
+
+    parts = urlsplit(issuer)
+    if not is_loopback_host(parts.hostname or ""):
+        return []
+    found = []
+    if parts.scheme == "https":
+        found.append(f"HALLMARK_ISSUER is {issuer}, but hallmark serve speaks plain http: a browser cannot open "
+                     f"its links. For development use HALLMARK_ISSUER=http://localhost:{port}; for https put a "
+                     "TLS proxy in front.")
+    issuer_port = parts.port or (443 if parts.scheme == "https" else 80)
+    if issuer_port != port:
+        found.append(f"HALLMARK_ISSUER is {issuer} (port {issuer_port}), but this server listens on port {port}: "
+                     f"links and logins will fail. Set HALLMARK_ISSUER=http://localhost:{port}, or serve on "
+                     f"--port {issuer_port}.")
+    return found
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
@@ -37,6 +60,8 @@ def command(host: str, port: int, workers: int | None, debug: bool, no_invite: b
     app = create_app()
     upgrade_database(app)
     settings = app.extensions["hallmark"]
+    for warning in issuer_mismatch(settings.issuer, port):
+        click.echo(f"warning: {warning}", err=True)
     link = None if no_invite else _first_admin_link(app)
     click.echo(f"Hallmark issuer {settings.issuer} (instance folder {settings.instance_path})")
     if link:

@@ -76,9 +76,9 @@ def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, 
             [(a, None, bundles[i] if i < len(bundles) else default_bundle(a)) for i, a in enumerate(files)]
         for artifact, prehashed, bundle_path in jobs:
             try:
+                data = prehashed or read_input(artifact)       # a missing file is named before its bundle
                 loaded = load(bundle_path)
-                verified = verify(target, prehashed or read_input(artifact), loaded, identity=wanted,
-                                  issuer_url=issuer)
+                verified = verify(target, data, loaded, identity=wanted, issuer_url=issuer)
             except ClientError as exc:
                 click.echo(f"FAIL: {shown(artifact)}: {exc}")
                 failures += 1

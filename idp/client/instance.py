@@ -51,4 +51,18 @@ def resolve(trust_config: str | None, idp: str | None = None) -> Instance:
     try:
         return Instance(ClientTrustConfig.from_json(text), str(path))
     except Exception as exc:  # sigstore raises several types for malformed trust configs
-        raise UsageError(f"{path} is not a valid Sigstore client trust config: {exc}") from exc
+        raise UsageError(f"{path} is not a valid Sigstore client trust config: {summary(exc)}. Use the file "
+                         "'hallmark devstack' or 'hallmark dev' prints, or --idp URL.") from exc
+
+
+def summary(exc: Exception) -> str:
+    """The first problem of a validation error, as ``field: message``, without pydantic's web links."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ())) or "the document"
+            return f"{where}: {first.get('msg', 'invalid')}"
+        except (IndexError, TypeError, AttributeError):
+            pass
+    return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__

@@ -11,6 +11,7 @@ import webbrowser
 from typing import TextIO
 
 import requests
+from sigstore.errors import NetworkError
 from sigstore.oidc import IdentityError, IdentityToken, Issuer, IssuerError
 
 from . import ClientError
@@ -56,12 +57,28 @@ def has_browser() -> bool:
     return True
 
 
+def unreachable(url: str, exc: BaseException) -> ClientError:
+    """One sentence for a network failure: which URL, and what failed."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, requests.RequestException):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, requests.ConnectionError):
+        what = "the connection was refused or the host is unknown"
+    elif isinstance(cause, requests.Timeout):
+        what = "it did not answer in time"
+    else:
+        what = f"the request failed ({(cause or exc).__class__.__name__})"
+    return ClientError(f"Cannot reach {shown(url)}: {what}. Is the address right, and is the server running?")
+
+
 def browser_login(issuer_url: str) -> IdentityToken:
     """The loopback redirect + PKCE flow, through sigstore-python's own OAuth client."""
     try:
         return Issuer(issuer_url).identity_token()
     except (IdentityError, IssuerError) as exc:
         raise ClientError(f"Login at {issuer_url} failed: {exc}") from exc
+    except (NetworkError, requests.RequestException) as exc:
+        raise unreachable(issuer_url, exc) from exc
 
 
 def _json_object(reply: requests.Response, what: str) -> dict:
@@ -93,17 +110,22 @@ def _device_grant(body: dict, issuer_url: str) -> tuple[str, str, str, str | Non
 
 def device_login(issuer_url: str, out: TextIO = sys.stderr, timeout: float = 600) -> IdentityToken:
     """RFC 8628: show a code and a URL, then poll until the person approves with their key."""
+    discovery = f"{issuer_url}/.well-known/openid-configuration"
     try:
-        config = requests.get(f"{issuer_url}/.well-known/openid-configuration", timeout=10).json()
+        reply = requests.get(discovery, timeout=10)
+    except requests.RequestException as exc:
+        raise unreachable(discovery, exc) from exc
+    try:
+        config = reply.json()
         endpoint, token_endpoint = config["device_authorization_endpoint"], config["token_endpoint"]
         if not isinstance(endpoint, str) or not isinstance(token_endpoint, str):
             raise TypeError("endpoints are not strings")
-    except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ClientError(f"{issuer_url} does not offer device login (no device_authorization_endpoint).") from exc
     try:
         start = requests.post(endpoint, data={"client_id": CLIENT_ID, "scope": "openid"}, timeout=10)
     except requests.RequestException as exc:
-        raise ClientError(f"{issuer_url} is unreachable ({exc.__class__.__name__}).") from exc
+        raise unreachable(endpoint, exc) from exc
     if start.status_code != 200:
         raise ClientError(f"{issuer_url} refused to start a device login: {shown(start.text[:200])}")
     device_code, user_code, uri, complete, interval, expires_in = _device_grant(
@@ -118,7 +140,7 @@ def device_login(issuer_url: str, out: TextIO = sys.stderr, timeout: float = 600
             reply = requests.post(token_endpoint, data={"grant_type": DEVICE_GRANT, "device_code": device_code,
                                                         "client_id": CLIENT_ID}, timeout=10)
         except requests.RequestException as exc:
-            raise ClientError(f"{issuer_url} is unreachable ({exc.__class__.__name__}).") from exc
+            raise unreachable(token_endpoint, exc) from exc
         body = _json_object(reply, f"{issuer_url}'s token endpoint")
         error = body.get("error")
         if reply.status_code == 200 and isinstance(body.get("access_token"), str):

@@ -76,18 +76,30 @@ def checked(instance: Instance, path: Path, data: bytes, bundle_json: str, targe
                           f"({str(exc).removeprefix(f'{shown(target)}: ')}); nothing was written for it.") from exc
 
 
+def preflight(files: list[Path], *, label: str | None, overwrite: bool) -> None:
+    """Everything that can be checked before the login: each file is readable, and its bundle can be
+    written (absent, or ``overwrite``; its folder writable), so no key touch is wasted."""
+    for path in files:
+        if not path.exists():
+            raise ClientError(f"{shown(path)}: no such file.")
+        if not path.is_file():
+            raise ClientError(f"{shown(path)}: not a regular file.")
+        if not os.access(path, os.R_OK):
+            raise ClientError(f"{shown(path)}: cannot be read (permission denied).")
+        target = bundle_path(path, label)
+        if target.is_dir():
+            raise ClientError(f"{shown(target)} is a folder; remove it or use --label.")
+        if os.path.lexists(target) and not overwrite:
+            raise ClientError(f"{shown(target)} already exists; pass --overwrite to replace it.")
+        if not os.access(target.parent, os.W_OK):
+            raise ClientError(f"Cannot write {shown(target)}: its folder is not writable.")
+
+
 def sign_files(files: list[Path], token: IdentityToken, instance: Instance, *, overwrite: bool = False,
                label: str | None = None, out: TextIO = sys.stderr) -> list[Path]:
     """Sign every file with one certificate; writes ``FILE.sigstore.json`` next to each, each one
     verified before it is written."""
-    for path in files:
-        if not path.is_file():
-            raise ClientError(f"{shown(path)}: no such file.")
-        target = bundle_path(path, label)
-        if os.path.lexists(target) and not overwrite:
-            raise ClientError(f"{shown(target)} already exists; pass --overwrite to replace it.")
-        if target.is_dir():
-            raise ClientError(f"{shown(target)} is a folder; remove it or use --label.")
+    preflight(files, label=label, overwrite=overwrite)
     context = SigningContext.from_trust_config(instance.trust_config)
     written = []
     try:

@@ -88,7 +88,9 @@ def tuf_url_of(idp_url: str) -> str:
         reply = requests.get(url, timeout=10, allow_redirects=False, stream=True)
         body = reply.raw.read(MAX_DISCOVERY_BYTES + 1, decode_content=True)
     except requests.RequestException as exc:
-        raise ClientError(f"Cannot read {shown(url)}: {exc.__class__.__name__}. Is {shown(idp_url)} a Hallmark?") from exc
+        from .login import unreachable
+
+        raise unreachable(url, exc) from exc
     if reply.is_redirect:
         raise ClientError(f"{shown(url)} redirects elsewhere; trust is only taken from the identity provider itself.")
     if reply.status_code != 200:

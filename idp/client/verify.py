@@ -50,9 +50,19 @@ def parse_digest(text: str) -> Hashed:
     return Hashed(algorithm=HashAlgorithm.SHA2_256, digest=digest)
 
 
+def explained(exc: VerificationError) -> str:
+    """sigstore-python's refusal, in the words of someone holding the file."""
+    text = shown(exc)
+    if "digest mismatch" in text.lower():
+        return "the file changed since it was signed (digest mismatch): this bundle is for other contents"
+    return text
+
+
 def read_input(artifact: Path) -> bytes:
     try:
         return artifact.read_bytes()
+    except FileNotFoundError as exc:
+        raise ClientError(f"{shown(artifact)}: no such file to verify.") from exc
     except OSError as exc:
         raise ClientError(f"{shown(artifact)}: cannot read the file ({exc.strerror}).") from exc
 
@@ -70,7 +80,7 @@ def verify(instance: Instance, input_: bytes | Hashed, loaded: LoadedBundle, *, 
         spki = cert.public_key().public_bytes(serialization.Encoding.DER,
                                               serialization.PublicFormat.SubjectPublicKeyInfo)
     except VerificationError as exc:
-        raise ClientError(f"{shown(loaded.path)}: {shown(exc)}") from exc
+        raise ClientError(f"{shown(loaded.path)}: {explained(exc)}") from exc
     except Exception as exc:  # sigstore-python lets some malformed inputs through as other exceptions
         raise ClientError(f"{shown(loaded.path)}: malformed bundle ({exc.__class__.__name__}: {shown(exc)})") from exc
     return Verified(loaded, who, where, hashlib.sha256(spki).hexdigest())

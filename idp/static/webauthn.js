@@ -62,7 +62,11 @@ async function post(url, body) {
 
 function status(msg) { document.getElementById("status").textContent = msg; }
 
-function explain(err) {
+function explain(err, username) {
+  if (err && err.name === "NotAllowedError" && username) {
+    return "Your key did not offer an account named \"" + username + "\", or the request was cancelled or timed out. " +
+      "Check the username, or use the key you enrolled with it.";
+  }
   if (err && err.name === "NotAllowedError") return "The security key request was cancelled or timed out.";
   if (err && err.name === "InvalidStateError") return "This security key is already registered.";
   return (err && err.message) || String(err);
@@ -122,13 +126,15 @@ function finish(page, result) {
   location.assign(result.redirect || "/account");
 }
 
-function wire(buttonId, action) {
+function wire(buttonId, action, username) {
   const button = document.getElementById(buttonId);
   if (!button) return;
   button.addEventListener("click", async () => {
     button.disabled = true;
     const page = button.closest("[data-page]");
-    try { finish(page, await action()); } catch (err) { status(explain(err)); button.disabled = false; }
+    try { finish(page, await action()); } catch (err) {
+      status(explain(err, username && username())); button.disabled = false;
+    }
   });
 }
 
@@ -141,7 +147,8 @@ document.addEventListener("DOMContentLoaded", () => {
       { username: document.getElementById("username").value.trim() }));
   }
   wire("login", () => login(""));
-  wire("login-with-username", () => login(document.getElementById("login-username").value.trim().toLowerCase()));
+  const typedName = () => document.getElementById("login-username").value.trim().toLowerCase();
+  wire("login-with-username", () => login(typedName()), typedName);
   wire("add-key", () => withFreshTouch(() => register("/account/keys/options", "/account/keys/verify", {})));
   const stepUpButton = document.getElementById("step-up");
   if (stepUpButton) {

@@ -50,8 +50,16 @@ def _error(exc: OAuth2Error):
         location = dict(headers).get("Location")
         if location:
             return redirect(_with_iss(location))
-    description = exc.get_error_description() or exc.error
+    description = PAGE_DESCRIPTIONS.get(exc.error) or exc.get_error_description() or exc.error
     return error_response(400, f"This sign-in request cannot continue: {description}", exc.error)
+
+
+# Authlib's own wording for these reads badly on a page ("response_type=The response type 'None' is
+# not supported by the server. is not supported"); these say what is wrong and what a client sends.
+PAGE_DESCRIPTIONS = {
+    "unsupported_response_type": "response_type must be code (the only flow this provider supports).",
+    "invalid_client": "the client_id is missing or unknown to this provider.",
+}
 
 
 GRANTS = LoginGrant.__table__

@@ -83,3 +83,15 @@ def test_sign_out_everywhere_in_the_browser(live_server, key_page):
     page.wait_for_url(f"{live_server.url}/login")
     page.goto(f"{live_server.url}/account")
     page.wait_for_url(re.compile(r"/login\?next=(/|%2F)account$"))
+
+
+def test_an_unknown_username_at_sign_in_says_to_check_the_name(live_server, key_page):
+    """Issue 17: the key offers no account of that name; the page says so instead of 'cancelled'."""
+    page = key_page.page
+    page.goto(f"{live_server.url}/login")
+    page.click("summary")
+    page.fill("#login-username", "nobody-here")
+    page.click("#login-with-username")
+    page.wait_for_function("document.getElementById('status').textContent.includes('did not offer')",
+                           timeout=90000)
+    assert 'account named "nobody-here"' in page.text_content("#status")

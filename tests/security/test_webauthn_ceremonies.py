@@ -13,7 +13,7 @@ from idp.models import AuditEvent
 from security.conftest import HttpClient
 from softauthn import UP, UV, SoftAuthenticator
 
-GENERIC = "The security key response was not accepted."
+from idp.ceremonies import GENERIC_REFUSAL as GENERIC  # noqa: E402
 
 
 def fresh(server, **kwargs):
