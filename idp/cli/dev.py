@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import requests
@@ -57,6 +58,12 @@ def _publish_trust(settings: Settings, trust: Path) -> Path:
     return root
 
 
+def _refuse(message: str) -> NoReturn:
+    """One line on stderr and exit code 2: nothing was started or changed."""
+    click.echo(f"hallmark dev: {message}", err=True)
+    sys.exit(2)
+
+
 def _stop(children: list[subprocess.Popen]) -> None:
     for child in children:
         if child.poll() is None:
@@ -80,11 +87,11 @@ def command(port: int, stack_port: int) -> None:
     try:
         hold(settings.instance_path, f"hallmark dev --port {port} --stack-port {stack_port}")
     except InstanceBusy as exc:
-        raise click.UsageError(str(exc)) from None
+        _refuse(str(exc))
     for name, number in (("--port", port), ("--stack-port", stack_port)):
         if not port_free(number):
-            raise click.UsageError(f"port {number} ({name}) is already in use by another program; choose another, "
-                                   f"e.g. make run PORT={port + 10} STACK_PORT={stack_port + 10}.")
+            _refuse(f"port {number} ({name}) is already in use by another program; choose another, "
+                    f"e.g. make run PORT={port + 10} STACK_PORT={stack_port + 10}.")
     link, admin = _invitation()
     logs = settings.instance_path / "logs"
     logs.mkdir(exist_ok=True)

@@ -27,7 +27,7 @@ def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, 
     """Sign FILES: key touch → token → certificate → signature → transparency log → bundle."""
     if label is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", label):
         raise UsageError("--label may contain letters, digits, '.', '_' and '-' only.")
-    preflight(list(files), label=label, overwrite=overwrite)        # before any login: no wasted touch
     target = instance.resolve(trust_config, idp)
+    preflight(list(files), label=label, overwrite=overwrite)        # before any login: no wasted touch
     token = login.obtain_token(issuer_url=issuer or target.oidc_url, identity_token=identity_token, device=device)
     sign_files(list(files), token, target, overwrite=overwrite, label=label)

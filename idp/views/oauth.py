@@ -58,7 +58,6 @@ def _error(exc: OAuth2Error):
 # not supported by the server. is not supported"); these say what is wrong and what a client sends.
 PAGE_DESCRIPTIONS = {
     "unsupported_response_type": "response_type must be code (the only flow this provider supports).",
-    "invalid_client": "the client_id is missing or unknown to this provider.",
 }
 
 

@@ -92,6 +92,5 @@ def test_an_unknown_username_at_sign_in_says_to_check_the_name(live_server, key_
     page.click("summary")
     page.fill("#login-username", "nobody-here")
     page.click("#login-with-username")
-    page.wait_for_function("document.getElementById('status').textContent.includes('did not offer')",
-                           timeout=90000)
+    page.locator("#status", has_text="did not offer").wait_for(timeout=90000)
     assert 'account named "nobody-here"' in page.text_content("#status")
