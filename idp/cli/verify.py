@@ -80,7 +80,7 @@ def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, 
                 loaded = load(bundle_path)
                 verified = verify(target, data, loaded, identity=wanted, issuer_url=issuer)
             except ClientError as exc:
-                click.echo(f"FAIL: {shown(artifact)}: {exc}")
+                click.echo(f"FAIL: {shown(artifact)}: {str(exc).removeprefix(f'{shown(artifact)}: ')}")
                 failures += 1
                 continue
             click.echo(f"OK: {shown(artifact)}: {verified.describe()}")
