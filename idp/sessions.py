@@ -17,9 +17,9 @@ from functools import wraps
 
 from flask import Flask, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
-from . import clock
+from . import clock, inline_sweep
 from .accounts import USERS, Account
 from .extensions import db, run
 from .models import BrowserSession, User
@@ -124,6 +124,8 @@ def log_in(user: User | Account, credential_id: int | None) -> None:
     g.pop("hallmark_signed_in", None)
     token = secrets.token_urlsafe(32)
     now = clock.now()
+    if inline_sweep.due("browser sessions"):        # ended rows serve no one: the table stays bounded
+        run(delete(SESSIONS).where(SESSIONS.c.expires_at < now), {})
     run(INSERT_SESSION, {"token_hash": sha256_hex(token), "user_id": user.id, "credential_id": credential_id,
                          "created_at": now, "touched_at": now, "last_seen_at": now,
                          "expires_at": now + timedelta(seconds=SESSION_LIFETIME), "revoked_at": None,

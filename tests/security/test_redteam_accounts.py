@@ -273,3 +273,15 @@ def test_f09_enrollment_link_still_logs_in(app, client):
     options = post_json(client, f"/enroll/{token}/options", {"username": NEWBIE}).get_json()
     assert post_json(client, f"/enroll/{token}/verify", {"credential": auth.create(options)}).status_code == 200
     assert signed_in(client)
+
+
+def test_f14_expired_sessions_do_not_pile_up(app, client, monkeypatch):
+    from idp import inline_sweep
+    from idp.models import BrowserSession
+
+    auth = enroll(client, app, name("piler"))
+    later(monkeypatch, 13 * 3600)
+    monkeypatch.setattr(inline_sweep, "_due", {})
+    assert login(browser(client), auth).status_code == 200       # the next login sweeps the ended ones
+    with app.app_context():
+        assert BrowserSession.query.filter(BrowserSession.expires_at < clock.now()).count() == 0
