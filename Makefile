@@ -7,7 +7,7 @@ PORT   ?= 8080
 STACK_PORT ?= 8081
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test bench install test-deps system-deps lock clean
+.PHONY: run test bench install test-deps system-deps lock sigstore-bins clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 install: $(STAMP)
 
 test-deps: install system-deps
+
+# The real Sigstore servers and clients, pinned in tools/sigstore.versions, built from source.
+sigstore-bins:
+	bash tools/build-sigstore-bins.sh
 
 lock:
 	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet pip-tools
