@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 
 install: $(STAMP)
 
-test-deps: install system-deps
+test-deps: install system-deps sigstore-bins
 
 # The real Sigstore servers and clients, pinned in tools/sigstore.versions, built from source.
 sigstore-bins:
@@ -35,7 +35,8 @@ lock:
 	  --no-emit-find-links -o requirements.lock pyproject.toml
 	rm -rf .lock-venv
 
-# Debian packages the suite drives for real: Chromium, PostgreSQL, Redis, SoftHSM2.
+# Debian packages the suite drives for real: Chromium, PostgreSQL, Redis, SoftHSM2 (and, through
+# sigstore-bins, the real Fulcio the judges in tests/judges/ run).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
