@@ -4,7 +4,8 @@
 # (a first build takes minutes). Go's own module and build caches make rebuilds on this machine fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v go >/dev/null || { echo "go is not installed: the real Sigstore servers are built from source with it" >&2; exit 2; }
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then export PATH="/usr/local/go/bin:$PATH"; fi
+command -v go >/dev/null || { echo "go is not installed: the real Sigstore servers are built from source with it (Go 1.26)" >&2; exit 2; }
 bin="$PWD/.sigstore-bin"
 mkdir -p "$bin"
 while read -r name package version; do
