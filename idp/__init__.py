@@ -51,7 +51,7 @@ def _session_secret(instance: Path) -> str:
     """``HALLMARK_SECRET_KEY`` if it is strong enough (refused otherwise), else the instance's own."""
     given = os.environ.get("HALLMARK_SECRET_KEY")
     if given is not None:
-        from .secret_strength import require_strong
+        from .config import require_strong
 
         return require_strong("HALLMARK_SECRET_KEY", given)
     return _instance_secret(instance, "secret-key")

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 from . import audit, clock
 from .extensions import run
 from .models import IssuedToken, User
+from .session_revocation import revoke_all_of
 
 USERS = User.__table__
 SELECT_ACCOUNT = select(USERS.c.id, USERS.c.username, USERS.c.email, USERS.c.email_verified_at,
@@ -56,8 +57,6 @@ def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
     if (user.disabled_at is not None) == disabled:
         raise AccountError(f"{username} is already {'disabled' if disabled else 'enabled'}")
     if disabled:
-        from .sessions import revoke_all_of
-
         now = clock.now()
         user.disabled_at = now
         revoked = (IssuedToken.query.filter_by(user_id=user.id, revoked_at=None)

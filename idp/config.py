@@ -17,6 +17,19 @@ class ConfigError(ValueError):
     """A setting is missing or invalid; the message says which and how to fix it."""
 
 
+def require_strong(name: str, value: str) -> str:
+    """``value`` if it is strong enough to be a secret (:mod:`idp.secret_strength`), else a
+    :class:`ConfigError` naming ``name`` and how to make a good one (finding F4)."""
+    from .secret_strength import weakness
+
+    reason = weakness(value)
+    if reason:
+        raise ConfigError(f"{name} is refused: {reason}. Generate one with "
+                          "python3 -c \"import secrets; print(secrets.token_urlsafe(48))\", "
+                          "or leave it unset and Hallmark keeps its own in the instance folder.")
+    return value
+
+
 def is_loopback_host(host: str) -> bool:
     """True for ``localhost`` and loopback IP literals."""
     if host in LOOPBACK_NAMES or host.endswith(".localhost"):
@@ -96,8 +109,6 @@ class Settings:
             if get(name) is not None:
                 values[key] = get(name)
         if get("KEY_PASSPHRASE") is not None:
-            from .secret_strength import require_strong
-
             require_strong("HALLMARK_KEY_PASSPHRASE", get("KEY_PASSPHRASE"))
         if get("INSTANCE"):
             values["instance_path"] = Path(get("INSTANCE"))

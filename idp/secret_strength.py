@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .config import ConfigError
-
 MIN_LENGTH = 32
 MIN_BITS = 128.0
 PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "secret", "password", "example",
@@ -38,13 +36,3 @@ def weakness(value: str) -> str | None:
     if estimated_bits(value) < MIN_BITS:
         return "it is too regular to be random"
     return None
-
-
-def require_strong(name: str, value: str) -> str:
-    """``value`` itself, or a :class:`ConfigError` naming ``name`` and how to make a good one."""
-    reason = weakness(value)
-    if reason:
-        raise ConfigError(f"{name} is refused: {reason}. Generate one with "
-                          "python3 -c \"import secrets; print(secrets.token_urlsafe(48))\", "
-                          "or leave it unset and Hallmark keeps its own in the instance folder.")
-    return value

@@ -25,6 +25,10 @@ from .extensions import db, run
 from .models import BrowserSession, User
 from .safe_redirect import safe_next
 from .secretfiles import sha256_hex
+from .session_revocation import SESSIONS, revoke_all_of, revoke_made_with, revoke_one
+
+__all__ = ["SignedIn", "active_sessions", "current_user", "log_in", "log_out", "login_required", "mark_touched",
+           "revoke_all_of", "revoke_made_with", "revoke_one", "signed_in"]
 
 # The machine endpoints: they answer JSON (errors too) and never read the browser session, so its
 # cookie is not even verified there (the token endpoint must not depend on who is logged in).
@@ -33,7 +37,6 @@ SESSION_LIFETIME = 12 * 3600          # from the login, never extended
 FRESH_TOUCH = 300                     # how long a key touch counts as fresh for adding/revoking keys
 SEEN_EVERY = 300                      # last_seen_at is written at most this often
 
-SESSIONS = BrowserSession.__table__
 INSERT_SESSION = insert(SESSIONS)
 SELECT_SESSION = (
     select(SESSIONS.c.id, SESSIONS.c.user_id, SESSIONS.c.credential_id, SESSIONS.c.created_at,
@@ -105,12 +108,6 @@ def signed_in() -> SignedIn | None:
     return g.hallmark_signed_in
 
 
-def current_account() -> Account | None:
-    """The signed-in account as a read-only :class:`Account` (the authorize endpoint's cheap read)."""
-    state = signed_in()
-    return state.account if state else None
-
-
 def current_user() -> User | None:
     """The signed-in, not disabled, user as an ORM object (the account pages follow relationships)."""
     state = signed_in()
@@ -146,26 +143,9 @@ def log_out() -> None:
     """End this browser's session, here and in the database."""
     state = signed_in()
     if state is not None:
-        revoke(SESSIONS.c.id == state.id)
+        revoke_one(state.id)
         db.session.commit()
     session.clear()
-
-
-def revoke(condition) -> int:
-    """Revoke every live session matching ``condition`` (a column expression); returns how many.
-    The caller commits."""
-    return run(update(SESSIONS).where(condition, SESSIONS.c.revoked_at.is_(None))
-               .values(revoked_at=clock.now()), {}).rowcount
-
-
-def revoke_all_of(user_id: int) -> int:
-    """End every session of ``user_id`` (sign out everywhere, recovery, disable)."""
-    return revoke(SESSIONS.c.user_id == user_id)
-
-
-def revoke_made_with(credential_id: int) -> int:
-    """End every session that was signed in with ``credential_id`` (the key was revoked)."""
-    return revoke(SESSIONS.c.credential_id == credential_id)
 
 
 def active_sessions(user_id: int) -> list[BrowserSession]:

@@ -28,6 +28,18 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
     return Settings.from_env(env={}, **values)
 
 
+def unique_name(prefix: str) -> str:
+    """A fresh username, for tests that share one server."""
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def page_text(response) -> str:
+    """A response's body with HTML entities decoded (``&#39;`` is ``'``)."""
+    import html
+
+    return html.unescape(response.get_data(as_text=True))
+
+
 def csrf_token(client) -> str:
     page = client.get("/login").get_data(as_text=True)
     return CSRF_RE.search(page).group(1)

@@ -20,6 +20,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_ok(url: str, process, failure: str, timeout: float = 30) -> None:
+    """Poll ``url`` until it answers 2xx; fail with ``failure`` if ``process`` exits or time runs out."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline and process.poll() is None, failure
+        time.sleep(0.1)
+
+
 class LiveServer:
     """Hallmark served by werkzeug in a thread on http://localhost:PORT."""
 
@@ -123,22 +140,10 @@ class ServeProcess:
         self.start()
 
     def start(self) -> None:
-        import time
-
-        import requests
-
         self.process = self._subprocess.Popen(self._command, env=self.env,
                                               stdout=self._output or self._subprocess.DEVNULL,
                                               stderr=self._log or self._subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline and self.process.poll() is None, "hallmark serve did not start"
-            time.sleep(0.1)
+        wait_until_ok(f"{self.url}/healthz", self.process, "hallmark serve did not start")
 
     def worker_pids(self) -> list[int]:
         out = self._subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True,

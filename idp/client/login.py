@@ -15,6 +15,7 @@ from sigstore.errors import NetworkError
 from sigstore.oidc import IdentityError, IdentityToken, Issuer, IssuerError
 
 from . import ClientError
+from .network import unreachable
 from .shown import shown
 
 CLIENT_ID = "sigstore"
@@ -55,20 +56,6 @@ def has_browser() -> bool:
     except webbrowser.Error:
         return False
     return True
-
-
-def unreachable(url: str, exc: BaseException) -> ClientError:
-    """One sentence for a network failure: which URL, and what failed."""
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, requests.RequestException):
-        cause = cause.__cause__ or cause.__context__
-    if isinstance(cause, requests.ConnectionError):
-        what = "the connection was refused or the host is unknown"
-    elif isinstance(cause, requests.Timeout):
-        what = "it did not answer in time"
-    else:
-        what = f"the request failed ({(cause or exc).__class__.__name__})"
-    return ClientError(f"Cannot reach {shown(url)}: {what}. Is the address right, and is the server running?")
 
 
 def browser_login(issuer_url: str) -> IdentityToken:

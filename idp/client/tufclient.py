@@ -25,6 +25,7 @@ from tuf.ngclient import Updater
 
 from ..config import is_loopback_host
 from . import ClientError, UsageError
+from .network import unreachable
 from .shown import shown
 
 TARGETS = ("trusted_root.json", "signing_config.v0.2.json")
@@ -88,8 +89,6 @@ def tuf_url_of(idp_url: str) -> str:
         reply = requests.get(url, timeout=10, allow_redirects=False, stream=True)
         body = reply.raw.read(MAX_DISCOVERY_BYTES + 1, decode_content=True)
     except requests.RequestException as exc:
-        from .login import unreachable
-
         raise unreachable(url, exc) from exc
     if reply.is_redirect:
         raise ClientError(f"{shown(url)} redirects elsewhere; trust is only taken from the identity provider itself.")

@@ -73,7 +73,7 @@ def revoke_session(session_id: int):
     row = db.session.get(BrowserSession, session_id)
     if row is None or row.user_id != user.id:
         abort(404)
-    sessions.revoke(BrowserSession.__table__.c.id == row.id)
+    sessions.revoke_one(row.id)
     audit.record("session.revoked", user=user, session=row.id)
     if row.id == signed_in().id:
         return redirect(url_for("login.page"))

@@ -35,6 +35,12 @@ def _wrong_account(row: EmailVerification):
         "If you did not ask for this, ignore the link.")), 403
 
 
+def _taken(row: EmailVerification):
+    """The page for an address that another account confirmed first (one address, one account)."""
+    return render_template("error.html", status=409,
+                           message=f"{row.email} is already the signing identity of another account."), 409
+
+
 def _pending(token: str) -> EmailVerification | None:
     row = EmailVerification.query.filter_by(token_hash=sha256_hex(token)).first()
     if row is None or row.used_at is not None or row.expires_at <= clock.now():
@@ -97,8 +103,7 @@ def confirm(token: str):
     if row is not None and row.user_id != current_user().id:
         return _wrong_account(row)
     if row is not None and held_by_another(row.email, row.user_id):
-        return render_template("error.html", status=409, message=f"{row.email} is already the signing identity "
-                                                                 "of another account."), 409
+        return _taken(row)
     now = clock.now()
     used = (EmailVerification.query.filter_by(token_hash=sha256_hex(token), used_at=None)
             .update({"used_at": now}, synchronize_session=False)) if row else 0
@@ -112,8 +117,7 @@ def confirm(token: str):
         db.session.commit()
     except IntegrityError:          # another account confirmed the same address at the same moment
         db.session.rollback()
-        return render_template("error.html", status=409, message=f"{row.email} is already the signing identity "
-                                                                 "of another account."), 409
+        return _taken(row)
     audit.record("email.verified", user=user, email=row.email)
     flash(f"{row.email} is confirmed: your signing identity is now this address.")
     return redirect(url_for("account.page"))

@@ -23,7 +23,7 @@ from joserfc.jwk import ECKey
 from helpers import enroll, sigstore_token
 from idp import clock, keys
 from idp.identity import fulcio_config
-from servers import LiveServer, free_port
+from servers import LiveServer, free_port, wait_until_ok
 
 ROOT = Path(__file__).resolve().parents[2]
 FULCIO = ROOT / ".sigstore-bin" / "fulcio"
@@ -49,15 +49,10 @@ def fulcio(hallmark, tmp_path_factory):
                                 str(config), "--host", "127.0.0.1", "--port", str(port), "--grpc-host", "127.0.0.1",
                                 "--grpc-port", str(grpc_port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{url}/api/v2/configuration", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, (folder / "fulcio.log").read_text()
-        time.sleep(0.2)
+    try:
+        wait_until_ok(f"{url}/api/v2/configuration", process, "the real Fulcio did not start")
+    except AssertionError:
+        raise AssertionError((folder / "fulcio.log").read_text()) from None
     yield url, folder / "fulcio.log"
     process.terminate()
     process.wait(timeout=20)

@@ -6,7 +6,6 @@ Each test is named after its finding and failed on the code before the fix (docs
 from __future__ import annotations
 
 import copy
-import html
 import secrets
 from datetime import timedelta
 
@@ -14,6 +13,8 @@ import pytest
 
 from helpers import (authorize_params, authorize_request_of, authorize_url, csrf_token, enroll, login, new_invite,
                      pkce_pair, post_json)
+from helpers import page_text as text
+from helpers import unique_name as name
 from idp import clock
 from idp.accounts import set_disabled
 from idp.extensions import db
@@ -52,12 +53,6 @@ def copy_of(app, client) -> HttpClient:
     return thief
 
 
-def name(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(3)}"
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def signed_in(client) -> bool:

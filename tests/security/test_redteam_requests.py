@@ -6,8 +6,6 @@ Each test is named after its finding and failed on the code before the fix (docs
 
 from __future__ import annotations
 
-import html
-import secrets
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,6 +15,8 @@ from joserfc.jwk import KeySet
 
 from helpers import (SIGSTORE_BASIC, authorize_params, authorize_request_of, authorize_url, csrf_token, enroll,
                      get_code, login, pkce_pair, post_json)
+from helpers import page_text as text
+from helpers import unique_name as name
 from idp.clients import OOB_REDIRECT_URI
 from security.conftest import HttpClient
 from servers import LiveServer
@@ -24,12 +24,6 @@ from servers import LiveServer
 CALLBACK = "http://localhost:12345/auth/callback"
 
 
-def name(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(3)}"
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def signed_out(client) -> None:
