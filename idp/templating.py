@@ -12,5 +12,22 @@ def utc_time(timestamp: int | float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"),
+            ("Safari/", "Safari"))
+SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Windows", "Windows"),
+           ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def browser_name(user_agent: str) -> str:
+    """``Chrome on Linux`` for a User-Agent header a person would not read; the start of it when
+    neither the browser nor the system is known."""
+    browser = next((name for mark, name in BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or (user_agent[:40] or "unknown browser")
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["utc_time"] = utc_time
+    app.jinja_env.filters["browser_name"] = browser_name
