@@ -1,0 +1,75 @@
+"""``hallmark stack init``: every key, certificate and configuration file of the stack, created once."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from ..config import Settings
+from ..identity import fulcio_config
+from ..secretfiles import write_private
+from . import pki
+from .layout import Layout, StackConfig, StackConfigError
+from .trust_root import client_trust_config, signing_config, trusted_root
+
+
+def passphrase(settings: Settings, layout: Layout) -> str:
+    """The passphrase of the CA and TSA keys: ``HALLMARK_KEY_PASSPHRASE`` when set, else a random one
+    kept in ``secrets/passphrase`` (0600) beside them — fine on a laptop, not in production."""
+    if settings.key_passphrase:
+        return settings.key_passphrase
+    if layout.passphrase.exists():
+        return layout.passphrase.read_text().strip()
+    layout.passphrase.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_urlsafe(32)
+    write_private(layout.passphrase, value.encode())
+    return value
+
+
+def _write_json(path: Path, document: dict) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n")
+    os.replace(temporary, path)
+
+
+def init(settings: Settings, layout: Layout, config: StackConfig) -> list[str]:
+    """Create the stack in ``layout.folder`` (which must not hold one); returns what was made."""
+    if layout.config.exists():
+        raise StackConfigError(f"a stack already exists in {layout.folder}; 'hallmark stack up' starts it "
+                               "(move the folder away to start over: its keys sign your history)")
+    for sub in ("fulcio", "tesseract", "rekor", "tsa", "logs", "data"):
+        (layout.folder / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
+    secret = passphrase(settings, layout)
+    ca_key, ca_chain = pki.ca_chain(config.organization)
+    pki.write_encrypted_key(layout.fulcio_key, ca_key, secret)
+    pki.write_chain(layout.fulcio_chain, ca_chain)
+    layout.fulcio_config.write_text(fulcio_config(settings) + "\n")
+
+    ct_key = ec.generate_private_key(ec.SECP256R1())
+    pki.write_plain_key(layout.ct_key, ct_key)
+    layout.ct_public.write_bytes(pki.spki_pem(ct_key.public_key()))
+    pki.write_chain(layout.ct_roots, ca_chain[-1:])
+
+    rekor_key = ed25519.Ed25519PrivateKey.generate()
+    pki.write_plain_key(layout.rekor_key, rekor_key)
+
+    tsa_key, tsa_chain = pki.tsa_chain(config.organization)
+    pki.write_encrypted_key(layout.tsa_key, tsa_key, secret)
+    pki.write_chain(layout.tsa_chain, tsa_chain)
+
+    root = trusted_root(config, ca_chain=ca_chain, tsa_chain=tsa_chain, ct_key=ct_key.public_key(),
+                        rekor_key=rekor_key.public_key())
+    signing = signing_config(config, ca_chain[-1].not_valid_before_utc)
+    _write_json(layout.trusted_root, root)
+    _write_json(layout.signing_config, signing)
+    _write_json(layout.trust_config, client_trust_config(root, signing))
+    layout.config.write_text(config.to_json() + "\n")
+    return [f"Fulcio CA (root + intermediate, key encrypted): {layout.fulcio_chain}",
+            f"CT log key (TesseraCT, origin {config.ct_origin}): {layout.ct_key}",
+            f"Rekor v2 checkpoint key (Ed25519, origin {config.rekor_origin}): {layout.rekor_key}",
+            f"timestamp authority chain (leaf with a critical timeStamping key usage): {layout.tsa_chain}",
+            f"trusted root and signing config: {layout.trusted_root}, {layout.signing_config}"]

@@ -1,0 +1,126 @@
+"""Where the stack keeps its files (``<instance>/stack/``) and the settings ``init`` chose, which
+``up`` and ``status`` read back from ``stack.json``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+FILENAME = "stack.json"
+SERVICES = ("tesseract", "rekor", "tsa", "fulcio")       # start order: Fulcio needs its CT log up
+
+
+class StackConfigError(ValueError):
+    """``stack.json`` is missing or unusable; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The servers' ports: four public ones and four internal (gRPC, metrics) that must not collide."""
+
+    fulcio: int = 5555
+    tesseract: int = 6962
+    rekor: int = 3000
+    tsa: int = 3004
+    rekor_grpc: int = 3001
+    fulcio_grpc: int = 5554
+    fulcio_metrics: int = 2113
+    rekor_metrics: int = 2114
+
+    @classmethod
+    def from_base(cls, base: int) -> "Ports":
+        """Eight consecutive ports from ``base``: Fulcio, TesseraCT, Rekor, TSA, then the internal ones."""
+        return cls(*(base + offset for offset in range(len(fields(cls)))))
+
+    def public(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in SERVICES}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """What ``hallmark stack init`` decided; the servers' flags and the trust root follow from it."""
+
+    issuer: str
+    host: str = "127.0.0.1"
+    public_host: str = "localhost"
+    ports: Ports = field(default_factory=Ports)
+    organization: str = "Hallmark"
+    checkpoint_interval: str = "1s"
+
+    def url(self, service: str) -> str:
+        return f"http://{self.public_host}:{getattr(self.ports, service)}"
+
+    @property
+    def ct_prefix(self) -> str:
+        return "hallmark-ct"
+
+    @property
+    def ct_url(self) -> str:
+        """Where Fulcio submits pre-certificates (TesseraCT's submission prefix)."""
+        return f"{self.url('tesseract')}/{self.ct_prefix}"
+
+    @property
+    def ct_origin(self) -> str:
+        """The CT log's checkpoint origin: host and prefix of its submission URL. TesseraCT refuses a
+        ``host:port`` origin (it reads ``host`` as a URL scheme), so the port is left out."""
+        return f"{self.public_host}/{self.ct_prefix}"
+
+    @property
+    def rekor_origin(self) -> str:
+        """The Rekor v2 checkpoint origin (rekor-server's ``--hostname``)."""
+        return f"{self.public_host}:{self.ports.rekor}"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "StackConfig":
+        data = json.loads(text)
+        return cls(**{**data, "ports": Ports(**data.get("ports", {}))})
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The stack's folder and every file in it."""
+
+    folder: Path
+
+    def __getattr__(self, item: str) -> Path:      # only for the names in FILES
+        try:
+            return self.folder / FILES[item]
+        except KeyError:
+            raise AttributeError(item) from None
+
+    def log(self, service: str) -> Path:
+        return self.folder / "logs" / f"{service}.log"
+
+    def storage(self, service: str) -> Path:
+        return self.folder / "data" / service
+
+    def load(self) -> StackConfig:
+        try:
+            return StackConfig.from_json(self.config.read_text())
+        except FileNotFoundError:
+            raise StackConfigError(f"no stack in {self.folder}: run 'hallmark stack init' first") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise StackConfigError(f"{self.config} is unusable ({exc}); move the folder away and run "
+                                   "'hallmark stack init' again") from exc
+
+
+FILES = {
+    "config": FILENAME,
+    "passphrase": "secrets/passphrase",
+    "fulcio_config": "fulcio/config.json",
+    "fulcio_key": "fulcio/ca.key.pem",              # the intermediate's key, encrypted
+    "fulcio_chain": "fulcio/ca-chain.pem",          # intermediate, then root
+    "ct_key": "tesseract/log.key.pem",
+    "ct_public": "tesseract/log.pub.pem",
+    "ct_roots": "tesseract/roots.pem",              # the roots TesseraCT accepts: Fulcio's
+    "rekor_key": "rekor/checkpoint.key.pem",        # Ed25519
+    "tsa_key": "tsa/signer.key.pem",                # encrypted
+    "tsa_chain": "tsa/chain.pem",                   # leaf, then root
+    "trusted_root": "trusted_root.json",
+    "signing_config": "signing_config.v0.2.json",
+    "trust_config": "trust_config.json",            # both in one, for --trust-config
+}

@@ -1,0 +1,97 @@
+"""The four servers of the stack: the pinned binary, its flags, its secrets (in the environment, never
+on the command line) and the URL that answers once it is ready."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .layout import SERVICES, Layout, StackConfig, StackConfigError
+
+PROJECT_BINARIES = Path(__file__).resolve().parents[2] / ".sigstore-bin"
+
+BINARY = {"fulcio": "fulcio", "tesseract": "tesseract", "rekor": "rekor-server", "tsa": "timestamp-server"}
+TITLE = {"fulcio": "Fulcio (certificate authority)", "tesseract": "TesseraCT (certificate transparency log)",
+         "rekor": "Rekor v2 (transparency log)", "tsa": "timestamp authority (RFC 3161)"}
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    argv: list[str]
+    ready_url: str
+    public_url: str
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return TITLE[self.name]
+
+
+def binary_folder() -> Path:
+    """``HALLMARK_SIGSTORE_BIN``, else the project's ``.sigstore-bin`` (``make sigstore-bins``)."""
+    return Path(os.environ.get("HALLMARK_SIGSTORE_BIN") or PROJECT_BINARIES)
+
+
+def binary(name: str) -> str:
+    """The path of a pinned server binary; a clear error when it was not built."""
+    program = BINARY[name]
+    candidate = binary_folder() / program
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return str(candidate)
+    found = shutil.which(program)
+    if found:
+        return found
+    raise StackConfigError(f"{program} is not built (looked in {binary_folder()} and PATH): run 'make sigstore-bins', "
+                           "which builds the versions pinned in tools/sigstore.versions from source with Go "
+                           "(or set HALLMARK_SIGSTORE_BIN to a folder holding them)")
+
+
+def missing_binaries() -> list[str]:
+    missing = []
+    for name in SERVICES:
+        try:
+            binary(name)
+        except StackConfigError:
+            missing.append(BINARY[name])
+    return missing
+
+
+def services(layout: Layout, config: StackConfig, passphrase: str) -> list[Service]:
+    """The servers in start order (the CT log before Fulcio, which submits to it)."""
+    host, ports = config.host, config.ports
+    local = f"http://{host}"
+    made = {
+        "tesseract": Service("tesseract", [
+            binary("tesseract"), f"-storage_dir={layout.storage('tesseract')}",
+            f"-roots_pem_file={layout.ct_roots}", f"-private_key={layout.ct_key}", f"-origin={config.ct_origin}",
+            f"-http_endpoint={host}:{ports.tesseract}", f"-path_prefix={config.ct_prefix}",
+            "-checkpoint_interval=1s", "-accept_sha1_signing_algorithms=false"],
+            f"{local}:{ports.tesseract}/{config.ct_prefix}/ct/v1/get-roots", config.ct_url, layout.log("tesseract")),
+        "rekor": Service("rekor", [
+            binary("rekor"), "serve", f"--storage-dir={layout.storage('rekor')}",
+            f"--signer-filepath={layout.rekor_key}", f"--hostname={config.rekor_origin}",
+            f"--checkpoint-interval={config.checkpoint_interval}", f"--http-address={host}",
+            f"--http-port={ports.rekor}", f"--grpc-address={host}", f"--grpc-port={ports.rekor_grpc}",
+            f"--http-metrics-port={ports.rekor_metrics}"],
+            f"{local}:{ports.rekor}/healthz", config.url("rekor"), layout.log("rekor")),
+        "tsa": Service("tsa", [
+            binary("tsa"), "serve", "--timestamp-signer=file", f"--file-signer-key-path={layout.tsa_key}",
+            f"--certificate-chain-path={layout.tsa_chain}", f"--host={host}", f"--port={ports.tsa}",
+            "--disable-ntp-monitoring", "--log-type=prod"],
+            f"{local}:{ports.tsa}/ping", f"{config.url('tsa')}/api/v1/timestamp", layout.log("tsa"),
+            env={"FILE-SIGNER-PASSWD": passphrase}),
+        "fulcio": Service("fulcio", [
+            binary("fulcio"), "serve", "--ca=fileca", f"--fileca-cert={layout.fulcio_chain}",
+            f"--fileca-key={layout.fulcio_key}", "--fileca-watch=false", f"--ct-log-url={config.ct_url}",
+            f"--ct-log-public-key-path={layout.ct_public}", f"--config-path={layout.fulcio_config}",
+            f"--host={host}", f"--port={ports.fulcio}", f"--grpc-host={host}", f"--grpc-port={ports.fulcio_grpc}",
+            f"--metrics-port={ports.fulcio_metrics}", f"--legacy-unix-domain-socket=@hallmark-fulcio-{ports.fulcio}",
+            "--log_type=prod"],
+            f"{local}:{ports.fulcio}/api/v2/configuration", config.url("fulcio"), layout.log("fulcio"),
+            env={"FULCIO_SERVE_FILECA-KEY-PASSWD": passphrase}),
+    }
+    return [made[name] for name in SERVICES]

@@ -1,0 +1,73 @@
+"""The real Sigstore stack (``hallmark stack``'s own code) on loopback ports, for the judges.
+
+A missing binary or a server that does not start fails the run with what to build; nothing skips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from helpers import enroll, make_settings, sigstore_token
+from idp.stack.create import init, passphrase
+from idp.stack.layout import Layout, Ports, StackConfig, StackConfigError
+from idp.stack.services import missing_binaries, services
+from idp.stack.supervisor import StartFailed, Supervisor
+from servers import LiveServer, free_port
+
+
+@dataclass
+class RealStack:
+    hallmark: LiveServer
+    layout: Layout
+    config: StackConfig
+    supervisor: Supervisor
+    secret: str
+
+    @property
+    def trust_config(self) -> Path:
+        return self.layout.trust_config
+
+    def start(self) -> None:
+        try:
+            self.supervisor.start_all(services(self.layout, self.config, self.secret), lambda *_: None)
+        except (StartFailed, StackConfigError) as exc:
+            self.supervisor.stop()
+            pytest.fail(f"the real Sigstore stack did not start: {exc}")
+
+    def restart(self) -> None:
+        self.supervisor.stop()
+        self.start()
+
+    def token(self, username: str) -> str:
+        """A Hallmark signing token for ``username`` (enrolled on first use), from the code flow."""
+        client = self.hallmark.app.test_client()
+        response, _ = sigstore_token(client, enroll(client, self.hallmark.app, username))
+        return response.get_json()["access_token"]
+
+    def identity(self, username: str) -> str:
+        return f"{self.hallmark.url}/u/{username}"
+
+
+def start_real_stack(folder: Path, **overrides) -> RealStack:
+    missing = missing_binaries()
+    if missing:
+        pytest.fail(f"the real Sigstore servers are not built ({', '.join(missing)}): run 'make sigstore-bins'")
+    hallmark = LiveServer(folder / "idp", **overrides)
+    settings = make_settings(folder / "idp", issuer=hallmark.url, **overrides)
+    layout = Layout(folder / "stack")
+    ports = Ports(**{name: free_port() for name in Ports.__dataclass_fields__})
+    init(settings, layout, StackConfig(issuer=hallmark.url, ports=ports))
+    stack = RealStack(hallmark, layout, layout.load(), Supervisor(), passphrase(settings, layout))
+    stack.start()
+    return stack
+
+
+@pytest.fixture(scope="module")
+def real_stack(tmp_path_factory):
+    stack = start_real_stack(tmp_path_factory.mktemp("real-stack"))
+    yield stack
+    stack.supervisor.stop()
+    stack.hallmark.stop()
