@@ -12,7 +12,7 @@ from ..config import ConfigError
 COMMANDS = {
     "dev": "dev", "serve": "serve", "devstack": "devstack", "sign": "sign", "verify": "verify",
     "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "clients",
-    "fulcio-config": "fulcio", "tuf": "tuf", "trust": "trust",
+    "fulcio-config": "fulcio", "tuf": "tuf", "stack": "stack", "trust": "trust",
     "backup": "backup:backup_command", "restore": "backup:restore_command", "user": "users",
 }
 
@@ -32,6 +32,7 @@ SUMMARIES = {
     "restore": "Bring a fresh instance back from a backup.",
     "serve": "Serve Hallmark.",
     "sign": "Sign FILES: key touch, certificate, log entry, bundle.",
+    "stack": "A complete private Sigstore: the real Fulcio, CT log, Rekor v2 and TSA.",
     "trust": "Bind IDP_URL to its TUF repository, once per machine.",
     "tuf": "Distribute the instance's trust root over TUF.",
     "user": "Accounts.",

@@ -44,18 +44,10 @@ def _invitation() -> tuple[str, bool]:
 
 def _publish_trust(settings: Settings, trust: Path) -> Path:
     """Create (first run) or republish the TUF repository for the devstack's trust root; export root.json."""
-    from ..tufrepo import repository_for
+    from ..tufrepo import publish_trust_config
     from .tuf import targets_from_trust_config
 
-    repository = repository_for(settings.instance_path)
-    targets = targets_from_trust_config(trust, settings)
-    if repository.exists:
-        repository.publish(targets)
-    else:
-        repository.init(targets)
-    root = settings.instance_path / "tuf" / "root.json"
-    root.write_bytes((repository.folder / f"{repository.root_version()}.root.json").read_bytes())
-    return root
+    return publish_trust_config(settings.instance_path, targets_from_trust_config(trust, settings))
 
 
 def _refuse(message: str) -> NoReturn:

@@ -32,6 +32,12 @@ class LoadedBundle:
     subjects: tuple[tuple[str, str], ...]       # (name, sha256 hex) of what the bundle signs
     integrated_time: datetime | None
     log_index: int | None
+    timestamp: datetime | None = None           # the first RFC 3161 time (Rekor v2 bundles have no other)
+
+    @property
+    def signed_time(self) -> datetime | None:
+        """When the log or the timestamp authority saw the signature."""
+        return self.integrated_time or self.timestamp
 
     @property
     def digest_hex(self) -> str:
@@ -101,6 +107,40 @@ def subjects_of(raw: dict) -> tuple[tuple[str, str], ...]:
     raise ValueError("the bundle has neither a message signature nor a DSSE envelope")
 
 
+def with_proto3_defaults(raw: dict) -> dict:
+    """Restore the zero values protobuf JSON may leave out: cosign writes the first entry of a log
+    without ``logIndex`` and a one-entry proof without ``hashes``, and sigstore-python's models
+    require both."""
+    material = field(raw, "verificationMaterial")
+    entries = field(material, "tlogEntries") if isinstance(material, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        if field(entry, "logIndex") is None:
+            entry["logIndex"] = "0"
+        proof = field(entry, "inclusionProof")
+        if isinstance(proof, dict):
+            if field(proof, "logIndex") is None:
+                proof["logIndex"] = "0"
+            if field(proof, "hashes") is None:
+                proof["hashes"] = []
+    return raw
+
+
+def first_timestamp(raw: dict) -> datetime | None:
+    """The generation time of the bundle's first RFC 3161 timestamp (not verified here; the verifier
+    checks it against the trusted root)."""
+    from rfc3161_client import decode_timestamp_response
+
+    data = field(field(raw, "verificationMaterial"), "timestampVerificationData")
+    stamps = field(data, "rfc3161Timestamps") or []
+    if not isinstance(stamps, list) or not stamps:
+        return None
+    token = _b64(field(stamps[0], "signedTimestamp"), "the RFC 3161 timestamp")
+    when = decode_timestamp_response(token).tst_info.gen_time
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 def load(path: Path) -> LoadedBundle:
     """Read and parse a ``.sigstore.json`` bundle; any malformed part is refused with the reason."""
     data = read_limited(path)
@@ -117,8 +157,9 @@ def parse(text: str, path: Path) -> LoadedBundle:
         raw = json.loads(text)
         if not isinstance(raw, dict):
             raise ValueError("the bundle is not a JSON object")
-        bundle = Bundle.from_json(text)
+        bundle = Bundle.from_json(json.dumps(with_proto3_defaults(raw)))
         subjects = subjects_of(raw)
+        timestamp = first_timestamp(raw)
         entries = field(field(raw, "verificationMaterial"), "tlogEntries") or [{}]
         entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
         when, index = field(entry, "integratedTime"), field(entry, "logIndex")
@@ -127,7 +168,8 @@ def parse(text: str, path: Path) -> LoadedBundle:
     except Exception as exc:  # sigstore and the standard library raise many types for malformed input
         raise ClientError(f"{shown(path)}: not a valid Sigstore bundle ({shown(exc)}).") from exc
     return LoadedBundle(path=path, bundle=bundle, subjects=subjects, integrated_time=integrated,
-                        log_index=log_index)
+                        log_index=log_index,
+                        timestamp=timestamp)
 
 
 def default_bundle(artifact: Path) -> Path:

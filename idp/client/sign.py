@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import sys
@@ -11,9 +10,6 @@ from pathlib import Path
 from typing import TextIO
 
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from sigstore._internal.fulcio.client import FulcioClientError
 from sigstore._internal.rekor import RekorClientError
 from sigstore.errors import Error as SigstoreError
@@ -32,21 +28,36 @@ def bundle_path(artifact: Path, label: str | None = None) -> Path:
     return artifact.with_name(f"{artifact.name}.{label}.sigstore.json" if label else f"{artifact.name}.sigstore.json")
 
 
-def ca_refusal(instance: Instance, token: IdentityToken) -> str | None:
-    """Ask the CA why it refuses ``token`` (sigstore-python drops Fulcio's error body)."""
-    try:
-        ca_url = instance.trust_config.signing_config.get_fulcio().url
-    except SigstoreError:
-        return None
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([])).sign(key, hashes.SHA256())
-    body = {"certificateSigningRequest": base64.b64encode(csr.public_bytes(serialization.Encoding.PEM)).decode()}
-    try:
-        reply = requests.post(f"{ca_url.rstrip('/')}/api/v2/signingCert", json=body, timeout=10,
-                              headers={"Authorization": f"Bearer {token}"})
-        return reply.json().get("message") if reply.status_code >= 400 else None
-    except (requests.RequestException, ValueError):
-        return f"the certificate authority at {ca_url} is unreachable"
+GENERIC_FULCIO = "There was an error processing the identity token"
+
+
+def service_answer(exc: BaseException) -> str | None:
+    """What the CA or the log answered when it refused, read from the HTTP error sigstore-python
+    raised from (it drops Fulcio's message: a 4xx ``Response`` is falsy). Never a second request:
+    a real Fulcio logs every certificate it issues, so asking again could mint another one."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        response = getattr(cause, "response", None)
+        if isinstance(cause, requests.HTTPError) and response is not None:
+            try:
+                message = response.json().get("message")
+            except (ValueError, AttributeError):
+                message = None
+            message = message or response.text.strip()[:300] or response.reason
+            return f"{response.url.split('?')[0]} answered HTTP {response.status_code}: {message}"
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def explain_refusal(answer: str, issuer: str) -> str:
+    """A real Fulcio gives one sentence for every refused token and logs the reason; say where to look."""
+    if GENERIC_FULCIO not in answer:
+        return answer
+    return (f"{answer}. A real Fulcio states its reason only in its own log. Common causes: the token is "
+            f"expired or not for audience 'sigstore', {issuer} is not in Fulcio's configuration, or Fulcio "
+            "cannot fetch that issuer's keys")
 
 
 def write_bundle(target: Path, text: str) -> None:
@@ -119,7 +130,8 @@ def sign_files(files: list[Path], token: IdentityToken, instance: Instance, *, o
     except ClientError:
         raise
     except (SigstoreError, FulcioClientError, RekorClientError) as exc:
-        reason = ca_refusal(instance, token) or str(exc) or exc.__class__.__name__
+        answer = service_answer(exc)
+        reason = explain_refusal(answer, token.issuer) if answer else (str(exc) or exc.__class__.__name__)
         raise ClientError(f"Signing failed: {shown(reason)}") from exc
     except requests.RequestException as exc:
         raise ClientError(f"Signing failed: a Sigstore service is unreachable ({exc.__class__.__name__}).") from exc

@@ -33,7 +33,8 @@ class Verified:
         return frozenset(name.value for name in self.names)
 
     def describe(self) -> str:
-        when = self.loaded.integrated_time.strftime("%Y-%m-%d %H:%M:%S UTC") if self.loaded.integrated_time else "?"
+        moment = self.loaded.signed_time
+        when = moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "?"
         who = ", ".join(shown(i) for i in sorted(self.identities)) or "no identity"
         return f"signed by {who} at {when} (log index {self.loaded.log_index})"
 

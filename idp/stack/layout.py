@@ -29,7 +29,7 @@ class Ports:
     rekor_metrics: int = 2114
 
     @classmethod
-    def from_base(cls, base: int) -> "Ports":
+    def from_base(cls, base: int) -> Ports:
         """Eight consecutive ports from ``base``: Fulcio, TesseraCT, Rekor, TSA, then the internal ones."""
         return cls(*(base + offset for offset in range(len(fields(cls)))))
 
@@ -68,14 +68,15 @@ class StackConfig:
 
     @property
     def rekor_origin(self) -> str:
-        """The Rekor v2 checkpoint origin (rekor-server's ``--hostname``)."""
-        return f"{self.public_host}:{self.ports.rekor}"
+        """The Rekor v2 checkpoint origin (rekor-server's ``--hostname``). sigstore-go (cosign) checks
+        checkpoints against the *host name* of the log's ``baseUrl``, without the port; so that it is."""
+        return self.public_host
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "StackConfig":
+    def from_json(cls, text: str) -> StackConfig:
         data = json.loads(text)
         return cls(**{**data, "ports": Ports(**data.get("ports", {}))})
 

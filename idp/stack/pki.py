@@ -8,7 +8,7 @@ the command line, where every local user could read it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -40,7 +40,7 @@ def certificate(subject: x509.Name, key: ec.EllipticCurvePublicKey, *, issuer: x
                 purpose: x509.ObjectIdentifier | None, purpose_critical: bool = False) -> x509.Certificate:
     """A CA certificate (``path_length`` not None) or an end-entity one, signed by ``issuer_key``;
     self-signed when ``issuer`` is None. ``purpose`` is the one extended key usage, if any."""
-    now = datetime.now(timezone.utc) - timedelta(minutes=5)
+    now = datetime.now(UTC) - timedelta(minutes=5)
     is_ca = path_length is not None
     builder = (x509.CertificateBuilder().subject_name(subject)
                .issuer_name(issuer.subject if issuer else subject).public_key(key)
@@ -97,13 +97,6 @@ def write_chain(path: Path, chain: list[x509.Certificate]) -> None:
 
 def read_chain(path: Path) -> list[x509.Certificate]:
     return x509.load_pem_x509_certificates(path.read_bytes())
-
-
-def load_private(path: Path, passphrase: str | None = None) -> SigningKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), passphrase.encode() if passphrase else None)
-    if not isinstance(key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)):
-        raise ValueError(f"{path} holds neither an ECDSA nor an Ed25519 key")
-    return key
 
 
 def spki_pem(key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey) -> bytes:

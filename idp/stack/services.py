@@ -60,29 +60,37 @@ def missing_binaries() -> list[str]:
     return missing
 
 
+def ready_urls(config: StackConfig) -> dict[str, str]:
+    """The URL of each server that answers once it is ready, in start order."""
+    local, ports = f"http://{config.host}", config.ports
+    urls = {"tesseract": f"{local}:{ports.tesseract}/{config.ct_prefix}/ct/v1/get-roots",
+            "rekor": f"{local}:{ports.rekor}/healthz", "tsa": f"{local}:{ports.tsa}/ping",
+            "fulcio": f"{local}:{ports.fulcio}/api/v2/configuration"}
+    return {name: urls[name] for name in SERVICES}
+
+
 def services(layout: Layout, config: StackConfig, passphrase: str) -> list[Service]:
     """The servers in start order (the CT log before Fulcio, which submits to it)."""
-    host, ports = config.host, config.ports
-    local = f"http://{host}"
+    host, ports, ready = config.host, config.ports, ready_urls(config)
     made = {
         "tesseract": Service("tesseract", [
             binary("tesseract"), f"-storage_dir={layout.storage('tesseract')}",
             f"-roots_pem_file={layout.ct_roots}", f"-private_key={layout.ct_key}", f"-origin={config.ct_origin}",
             f"-http_endpoint={host}:{ports.tesseract}", f"-path_prefix={config.ct_prefix}",
             "-checkpoint_interval=1s", "-accept_sha1_signing_algorithms=false"],
-            f"{local}:{ports.tesseract}/{config.ct_prefix}/ct/v1/get-roots", config.ct_url, layout.log("tesseract")),
+            ready["tesseract"], config.ct_url, layout.log("tesseract")),
         "rekor": Service("rekor", [
             binary("rekor"), "serve", f"--storage-dir={layout.storage('rekor')}",
             f"--signer-filepath={layout.rekor_key}", f"--hostname={config.rekor_origin}",
             f"--checkpoint-interval={config.checkpoint_interval}", f"--http-address={host}",
             f"--http-port={ports.rekor}", f"--grpc-address={host}", f"--grpc-port={ports.rekor_grpc}",
             f"--http-metrics-port={ports.rekor_metrics}"],
-            f"{local}:{ports.rekor}/healthz", config.url("rekor"), layout.log("rekor")),
+            ready["rekor"], config.url("rekor"), layout.log("rekor")),
         "tsa": Service("tsa", [
             binary("tsa"), "serve", "--timestamp-signer=file", f"--file-signer-key-path={layout.tsa_key}",
             f"--certificate-chain-path={layout.tsa_chain}", f"--host={host}", f"--port={ports.tsa}",
             "--disable-ntp-monitoring", "--log-type=prod"],
-            f"{local}:{ports.tsa}/ping", f"{config.url('tsa')}/api/v1/timestamp", layout.log("tsa"),
+            ready["tsa"], f"{config.url('tsa')}/api/v1/timestamp", layout.log("tsa"),
             env={"FILE-SIGNER-PASSWD": passphrase}),
         "fulcio": Service("fulcio", [
             binary("fulcio"), "serve", "--ca=fileca", f"--fileca-cert={layout.fulcio_chain}",
@@ -91,7 +99,7 @@ def services(layout: Layout, config: StackConfig, passphrase: str) -> list[Servi
             f"--host={host}", f"--port={ports.fulcio}", f"--grpc-host={host}", f"--grpc-port={ports.fulcio_grpc}",
             f"--metrics-port={ports.fulcio_metrics}", f"--legacy-unix-domain-socket=@hallmark-fulcio-{ports.fulcio}",
             "--log_type=prod"],
-            f"{local}:{ports.fulcio}/api/v2/configuration", config.url("fulcio"), layout.log("fulcio"),
+            ready["fulcio"], config.url("fulcio"), layout.log("fulcio"),
             env={"FULCIO_SERVE_FILECA-KEY-PASSWD": passphrase}),
     }
     return [made[name] for name in SERVICES]

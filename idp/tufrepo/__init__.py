@@ -13,3 +13,16 @@ def repository_for(instance_path: Path):
     from .repository import TrustRepository
 
     return TrustRepository(instance_path / "tuf" / "repository", instance_path / "tuf" / "keys")
+
+
+def publish_trust_config(instance_path: Path, targets: dict[str, bytes]) -> Path:
+    """Create the repository (first time) or publish new targets; export the current ``root.json``
+    to ``<instance>/tuf/root.json`` for signers and verifiers. Returns that path."""
+    repository = repository_for(instance_path)
+    if repository.exists:
+        repository.publish(targets)
+    else:
+        repository.init(targets)
+    root = instance_path / "tuf" / "root.json"
+    root.write_bytes((repository.folder / f"{repository.root_version()}.root.json").read_bytes())
+    return root

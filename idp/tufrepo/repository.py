@@ -62,6 +62,10 @@ class TrustRepository:
     def root(self) -> Metadata[Root]:
         return Metadata.from_file(str(self.folder / f"{self.root_version()}.root.json"))
 
+    def expiries(self) -> dict[str, datetime]:
+        """When each role's current metadata expires (online roles are refreshed by the server)."""
+        return {role: self._latest(role).signed.expires for role in ("root", "targets", "snapshot", "timestamp")}
+
     def _latest(self, role: str) -> Metadata:
         if role == "timestamp":
             return Metadata.from_file(str(self.folder / "timestamp.json"))

@@ -1,0 +1,132 @@
+"""``hallmark stack``: the real Fulcio, TesseraCT, Rekor v2 and timestamp authority for this Hallmark."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import click
+
+from ..config import Settings
+
+HINT_BUILD = "(the binaries come from 'make sigstore-bins')"
+
+
+def _layout(settings: Settings):
+    from ..stack.layout import Layout
+
+    return Layout(settings.instance_path / "stack")
+
+
+def _loaded(settings: Settings):
+    from ..stack.layout import StackConfigError
+
+    layout = _layout(settings)
+    try:
+        return layout, layout.load()
+    except StackConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group("stack")
+def command() -> None:
+    """A complete private Sigstore: the real Fulcio, CT log, Rekor v2 and TSA."""
+
+
+@command.command("init")
+@click.option("--base-port", type=int, default=None,
+              help="Use eight consecutive ports from this one (default: each server's usual port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the servers bind to.")
+@click.option("--public-host", default="localhost", show_default=True,
+              help="Host name in the URLs signers and verifiers use.")
+@click.option("--organization", default="Hallmark", show_default=True, help="Named in the CA and TSA certificates.")
+def init(base_port: int | None, host: str, public_host: str, organization: str) -> None:
+    """Create the CA, the log and TSA keys, the trusted root and signing config; publish them over TUF."""
+    from ..identity import IdentityConfigError
+    from ..stack.create import init as create
+    from ..stack.layout import Ports, StackConfig, StackConfigError
+    from ..tufrepo import publish_trust_config
+
+    settings = Settings.from_env()
+    layout = _layout(settings)
+    ports = Ports.from_base(base_port) if base_port else Ports()
+    config = StackConfig(issuer=settings.issuer, host=host, public_host=public_host, ports=ports,
+                         organization=organization)
+    try:
+        made = create(settings, layout, config)
+    except (StackConfigError, IdentityConfigError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Sigstore stack for {settings.issuer} created in {layout.folder}:")
+    for line in made:
+        click.echo(f"  {line}")
+    targets = {"trusted_root.json": layout.trusted_root.read_bytes(),
+               "signing_config.v0.2.json": layout.signing_config.read_bytes()}
+    root = publish_trust_config(settings.instance_path, targets)
+    click.echo(f"Published over TUF at {settings.issuer}/tuf; its root for 'hallmark trust': {root}")
+    if not settings.key_passphrase:
+        click.echo(f"The CA and TSA keys are encrypted with a random passphrase kept in {layout.passphrase}. "
+                   "In production set HALLMARK_KEY_PASSPHRASE before 'init' and keep it elsewhere.", err=True)
+    click.echo("Next: hallmark stack up")
+
+
+@command.command("up")
+def up() -> None:
+    """Start the four servers, wait until each answers, and stop them all on Ctrl-C."""
+    import requests
+
+    from ..stack.create import passphrase
+    from ..stack.layout import StackConfigError
+    from ..stack.services import services
+    from ..stack.supervisor import StartFailed, Supervisor
+
+    settings = Settings.from_env()
+    layout, config = _loaded(settings)
+    discovery = f"{config.issuer}/.well-known/openid-configuration"
+    try:
+        requests.get(discovery, timeout=5).raise_for_status()
+    except requests.RequestException as exc:
+        raise click.ClickException(f"Hallmark does not answer at {discovery} ({exc.__class__.__name__}); Fulcio "
+                                   "reads its keys at start-up: start Hallmark first ('hallmark serve')") from exc
+    try:
+        planned = services(layout, config, passphrase(settings, layout))
+    except StackConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    supervisor = Supervisor()
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        supervisor.start_all(planned, lambda service, seconds: click.echo(
+            f"  up  {service.title} at {service.public_url} ({seconds:.1f} s; log {service.log})"))
+        click.echo(f"""
+The Sigstore stack for {config.issuer} is up. Sign and verify with:
+  hallmark sign --trust-config {layout.trust_config} FILE
+  hallmark verify --trust-config {layout.trust_config} --identity IDENTITY --issuer {config.issuer} FILE
+or, after 'hallmark trust {config.issuer} {settings.instance_path / 'tuf' / 'root.json'}', with --idp {config.issuer}.
+Press Ctrl-C to stop.""")
+        while not supervisor.exited():
+            time.sleep(0.5)
+        stopped = ", ".join(f"{service.title} (log {service.log})" for service in supervisor.exited())
+        raise click.ClickException(f"a server stopped unexpectedly: {stopped}")
+    except StartFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        click.echo("\nstopping …")
+    finally:
+        supervisor.stop()
+    click.echo("stopped")
+
+
+@command.command("status")
+def status() -> None:
+    """Say which servers answer and what falls due (certificates, TUF metadata)."""
+    from ..stack.services import ready_urls
+    from ..stack.status import report
+
+    settings = Settings.from_env()
+    layout, config = _loaded(settings)
+    for line in report(layout, config, Path(settings.instance_path), ready_urls(config)):
+        click.echo(line)
