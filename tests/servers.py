@@ -78,6 +78,7 @@ class Devstack:
 
 
 class TestIssuer:
+    __test__ = False                 # a helper, not a test class
     """A minimal OIDC issuer for the devstack tests: discovery + JWKS, and tokens with any claims."""
 
     def __init__(self, advertised_issuer: str | None = None, algorithms: list[str] | None = ("ES256",)):

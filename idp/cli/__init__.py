@@ -10,7 +10,7 @@ import click
 from ..config import ConfigError
 
 COMMANDS = {
-    "dev": "dev", "serve": "serve", "devstack": "devstack", "sign": "sign", "verify": "verify",
+    "dev": "dev", "serve": "serve", "attest": "attest", "devstack": "devstack", "sign": "sign", "verify": "verify",
     "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "clients",
     "fulcio-config": "fulcio", "tuf": "tuf", "stack": "stack", "trust": "trust",
     "backup": "backup:backup_command", "restore": "backup:restore_command", "user": "users",
@@ -20,6 +20,7 @@ COMMANDS = {
 # What `hallmark --help` lists, without importing every command (that loads Flask and sigstore, ~2 s).
 # tests/test_cli.py checks that each line is the command's own first docstring sentence.
 SUMMARIES = {
+    "attest": "Attest FILES: an in-toto statement about each, signed as a DSSE bundle (as PEP 740 uses).",
     "backup": "Write a consistent snapshot (database, keys, secrets).",
     "client": "OAuth clients.",
     "db": "Database schema.",

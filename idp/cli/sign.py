@@ -12,6 +12,11 @@ from ..client.sign import preflight, sign_files
 from .client_errors import instance_options, reported
 
 
+def check_label(label: str | None) -> None:
+    if label is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", label):
+        raise UsageError("--label may contain letters, digits, '.', '_' and '-' only.")
+
+
 @click.command("sign")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @instance_options
@@ -25,8 +30,7 @@ from .client_errors import instance_options, reported
 def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, identity_token: str | None, device: bool,
             issuer: str | None, label: str | None, overwrite: bool) -> None:
     """Sign FILES: key touch → token → certificate → signature → transparency log → bundle."""
-    if label is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", label):
-        raise UsageError("--label may contain letters, digits, '.', '_' and '-' only.")
+    check_label(label)
     target = instance.resolve(trust_config, idp)
     preflight(list(files), label=label, overwrite=overwrite)        # before any login: no wasted touch
     token = login.obtain_token(issuer_url=issuer or target.oidc_url, identity_token=identity_token, device=device)

@@ -33,6 +33,7 @@ class LoadedBundle:
     integrated_time: datetime | None
     log_index: int | None
     timestamp: datetime | None = None           # the first RFC 3161 time (Rekor v2 bundles have no other)
+    is_attestation: bool = False                # a DSSE envelope around an in-toto statement
 
     @property
     def signed_time(self) -> datetime | None:
@@ -95,16 +96,20 @@ def subjects_of(raw: dict) -> tuple[tuple[str, str], ...]:
     if envelope is not None:
         if field(envelope, "payloadType") != IN_TOTO:
             raise ValueError(f"the DSSE payload is {field(envelope, 'payloadType')!r}, not an in-toto statement")
-        statement = json.loads(_b64(field(envelope, "payload"), "the DSSE payload"))
-        found = []
-        for subject in (statement.get("subject") if isinstance(statement, dict) else None) or []:
-            sha = (subject.get("digest") or {}).get("sha256") if isinstance(subject, dict) else None
-            if isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha.lower()):
-                found.append((str(subject.get("name", "")), sha.lower()))
-        if not found:
-            raise ValueError("the in-toto statement names no subject with a sha256 digest")
-        return tuple(found)
+        return statement_subjects(json.loads(_b64(field(envelope, "payload"), "the DSSE payload")))
     raise ValueError("the bundle has neither a message signature nor a DSSE envelope")
+
+
+def statement_subjects(statement: object) -> tuple[tuple[str, str], ...]:
+    """The (name, sha256 hex) subjects of an in-toto statement."""
+    found = []
+    for subject in (statement.get("subject") if isinstance(statement, dict) else None) or []:
+        sha = (subject.get("digest") or {}).get("sha256") if isinstance(subject, dict) else None
+        if isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha.lower()):
+            found.append((str(subject.get("name", "")), sha.lower()))
+    if not found:
+        raise ValueError("the in-toto statement names no subject with a sha256 digest")
+    return tuple(found)
 
 
 def with_proto3_defaults(raw: dict) -> dict:
@@ -163,13 +168,14 @@ def parse(text: str, path: Path) -> LoadedBundle:
         entries = field(field(raw, "verificationMaterial"), "tlogEntries") or [{}]
         entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
         when, index = field(entry, "integratedTime"), field(entry, "logIndex")
-        integrated = datetime.fromtimestamp(int(when), timezone.utc) if when else None   # type: ignore[arg-type]
+        seconds = int(when) if when else 0                                               # type: ignore[call-overload]
+        integrated = datetime.fromtimestamp(seconds, timezone.utc) if seconds else None   # Rekor v2: "0" or absent
         log_index = int(index) if index is not None else None                           # type: ignore[arg-type]
     except Exception as exc:  # sigstore and the standard library raise many types for malformed input
         raise ClientError(f"{shown(path)}: not a valid Sigstore bundle ({shown(exc)}).") from exc
     return LoadedBundle(path=path, bundle=bundle, subjects=subjects, integrated_time=integrated,
                         log_index=log_index,
-                        timestamp=timestamp)
+                        timestamp=timestamp, is_attestation=field(raw, "dsseEnvelope") is not None)
 
 
 def default_bundle(artifact: Path) -> Path:

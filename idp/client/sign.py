@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -14,7 +15,8 @@ from sigstore._internal.fulcio.client import FulcioClientError
 from sigstore._internal.rekor import RekorClientError
 from sigstore.errors import Error as SigstoreError
 from sigstore.oidc import IdentityToken
-from sigstore.sign import SigningContext
+from sigstore.models import Bundle
+from sigstore.sign import Signer, SigningContext
 
 from . import ClientError
 from .bundles import parse
@@ -42,9 +44,11 @@ def service_answer(exc: BaseException) -> str | None:
         response = getattr(cause, "response", None)
         if isinstance(cause, requests.HTTPError) and response is not None:
             try:
-                message = response.json().get("message")
+                answer = response.json()
+                details = [d for d in answer.get("details") or [] if isinstance(d, str)]
+                message = "; ".join([str(answer.get("message", "")), *details]).strip("; ")
             except (ValueError, AttributeError):
-                message = None
+                message = ""
             message = message or response.text.strip()[:300] or response.reason
             return f"{response.url.split('?')[0]} answered HTTP {response.status_code}: {message}"
         cause = cause.__cause__ or cause.__context__
@@ -106,10 +110,18 @@ def preflight(files: list[Path], *, label: str | None, overwrite: bool) -> None:
             raise ClientError(f"Cannot write {shown(target)}: its folder is not writable.")
 
 
+MakeBundle = Callable[[Signer, Path, bytes], Bundle]
+
+
+def signed_artifact(signer: Signer, path: Path, data: bytes) -> Bundle:
+    """A message signature over the file's bytes: what ``hallmark sign`` writes."""
+    return signer.sign_artifact(data)
+
+
 def sign_files(files: list[Path], token: IdentityToken, instance: Instance, *, overwrite: bool = False,
-               label: str | None = None, out: TextIO = sys.stderr) -> list[Path]:
-    """Sign every file with one certificate; writes ``FILE.sigstore.json`` next to each, each one
-    verified before it is written."""
+               label: str | None = None, out: TextIO = sys.stderr, make: MakeBundle = signed_artifact) -> list[Path]:
+    """Sign every file with one certificate (``make`` says how: a message signature, or an
+    attestation); writes ``FILE.sigstore.json`` next to each, each one verified before it is written."""
     preflight(files, label=label, overwrite=overwrite)
     context = SigningContext.from_trust_config(instance.trust_config)
     written = []
@@ -118,7 +130,7 @@ def sign_files(files: list[Path], token: IdentityToken, instance: Instance, *, o
             print(f"Signing as {shown(token.identity)} (issuer {shown(token.issuer)})", file=out, flush=True)
             for number, path in enumerate(files, 1):
                 data = path.read_bytes()
-                bundle = signer.sign_artifact(data)
+                bundle = make(signer, path, data)
                 target = bundle_path(path, label)
                 text = bundle.to_json()
                 checked(instance, path, data, text, target)

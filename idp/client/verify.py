@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sigstore.hashes import HashAlgorithm, Hashed
 from sigstore.verify import Verifier
 
 from . import ClientError, UsageError
-from .bundles import LoadedBundle
+from .bundles import IN_TOTO, LoadedBundle, statement_subjects
 from .certificate import AnyIdentity, IdentityPolicy, issuer, names
 from .instance import Instance
 from .names import Name
@@ -27,6 +28,7 @@ class Verified:
     names: frozenset[Name]
     issuer: str | None
     key_fingerprint: str
+    predicate_type: str | None = None            # set for an attestation (DSSE bundle)
 
     @property
     def identities(self) -> frozenset[str]:
@@ -36,7 +38,8 @@ class Verified:
         moment = self.loaded.signed_time
         when = moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "?"
         who = ", ".join(shown(i) for i in sorted(self.identities)) or "no identity"
-        return f"signed by {who} at {when} (log index {self.loaded.log_index})"
+        what = f"attested ({shown(self.predicate_type)}) by" if self.predicate_type else "signed by"
+        return f"{what} {who} at {when} (log index {self.loaded.log_index})"
 
 
 def parse_digest(text: str) -> Hashed:
@@ -74,14 +77,40 @@ def verify(instance: Instance, input_: bytes | Hashed, loaded: LoadedBundle, *, 
     A malformed bundle is refused with a reason, never a crash (finding P4)."""
     policy = IdentityPolicy(identity=identity, issuer=issuer_url) if identity and issuer_url else AnyIdentity()
     verifier = Verifier(trusted_root=instance.trust_config.trusted_root)
+    predicate_type = None
     try:
-        verifier.verify_artifact(input_, loaded.bundle, policy)
+        if loaded.is_attestation:
+            predicate_type = verified_statement(verifier, input_, loaded, policy)
+        else:
+            verifier.verify_artifact(input_, loaded.bundle, policy)
         cert = loaded.bundle.signing_certificate
         who, where = frozenset(names(cert)), issuer(cert)
         spki = cert.public_key().public_bytes(serialization.Encoding.DER,
                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    except ClientError:
+        raise
     except VerificationError as exc:
         raise ClientError(f"{shown(loaded.path)}: {explained(exc)}") from exc
     except Exception as exc:  # sigstore-python lets some malformed inputs through as other exceptions
         raise ClientError(f"{shown(loaded.path)}: malformed bundle ({exc.__class__.__name__}: {shown(exc)})") from exc
-    return Verified(loaded, who, where, hashlib.sha256(spki).hexdigest())
+    return Verified(loaded, who, where, hashlib.sha256(spki).hexdigest(), predicate_type)
+
+
+def verified_statement(verifier: Verifier, input_: bytes | Hashed, loaded: LoadedBundle,
+                       policy: IdentityPolicy | AnyIdentity) -> str:
+    """Verify a DSSE bundle, then that its in-toto statement names this file's SHA-256 among its
+    subjects (sigstore-python's ``verify_dsse`` checks the signature only). Returns the predicate type."""
+    payload_type, payload = verifier.verify_dsse(loaded.bundle, policy)
+    if payload_type != IN_TOTO:
+        raise ClientError(f"{shown(loaded.path)}: the envelope carries {shown(payload_type)}, not an in-toto statement")
+    try:
+        statement = json.loads(payload)
+        subjects = statement_subjects(statement)
+    except ValueError as exc:
+        raise ClientError(f"{shown(loaded.path)}: the signed statement is malformed ({shown(exc)})") from exc
+    digest = input_.digest.hex() if isinstance(input_, Hashed) else hashlib.sha256(input_).hexdigest()
+    if digest not in {sha for _, sha in subjects}:
+        named = ", ".join(f"{shown(name) or '?'} (sha256:{sha[:12]}…)" for name, sha in subjects)
+        raise ClientError(f"{shown(loaded.path)}: the attestation is about other contents: it names {named}, "
+                          f"and this file is sha256:{digest[:12]}…")
+    return str(statement.get("predicateType", ""))

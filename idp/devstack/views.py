@@ -18,9 +18,13 @@ def _stack() -> dict:
     return current_app.extensions["devstack"]
 
 
-def grpc_error(status: int, message: str):
+INVALID_ARGUMENT = 3          # the gRPC status code Fulcio's gateway puts in its body for a refused token
+TOKEN_REFUSED = "There was an error processing the identity token"
+
+
+def grpc_error(status: int, message: str, *, code: int | None = None, details: list[str] | None = None):
     """Errors in the grpc-gateway shape Fulcio and Rekor use: ``{"code": N, "message": "..."}``."""
-    return jsonify(code=status, message=message), status
+    return jsonify(code=status if code is None else code, message=message, details=details or []), status
 
 
 @fulcio_bp.errorhandler(HTTPException)
@@ -44,7 +48,10 @@ def signing_cert():
     try:
         principal = _stack()["verifier"].verify(token)
     except TokenRejected as exc:
-        return grpc_error(401, f"error processing the identity token: {exc}")
+        # As the real Fulcio answers (HTTP 400, gRPC code 3, one sentence for every reason); the
+        # stand-in also gives the reason in ``details``, where the real one gives it only in its log.
+        current_app.logger.warning("refused identity token: %s", exc)
+        return grpc_error(400, TOKEN_REFUSED, code=INVALID_ARGUMENT, details=[str(exc)])
     try:
         if body.get("certificateSigningRequest"):
             public_key = public_key_from_csr(str(body["certificateSigningRequest"]))

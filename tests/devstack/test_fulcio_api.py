@@ -161,11 +161,13 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("case", sorted(REFUSALS))
-def test_token_refusals_are_401_with_a_reason(stack, issuers, case):
+def test_token_refusals_are_400_as_from_the_real_fulcio_with_the_reason_in_details(stack, issuers, case):
     make, reason = REFUSALS[case]
     response = request_cert(stack, make(issuers))
-    assert response.status_code == 401, response.text
-    assert reason in response.json()["message"]
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert answer["code"] == 3 and answer["message"] == "There was an error processing the identity token"
+    assert reason in answer["details"][0]
 
 
 def test_rs256_is_accepted_when_no_algorithms_are_advertised(stack, issuers):
@@ -186,7 +188,7 @@ def test_uri_subject_must_match_subject_domain(stack, hallmark):
                                                          "sub": "http://evil.example/u/x", "iat": now,
                                                          "exp": now + 60}, KeySet([key]))
     response = request_cert(stack, token)
-    assert response.status_code == 401 and "does not match" in response.json()["message"]
+    assert response.status_code == 400 and "does not match" in response.json()["details"][0]
 
 
 def test_csr_with_a_bad_signature_is_400(stack, token_for):

@@ -66,4 +66,4 @@ def test_email_must_be_present_and_verified(stack, issuers, tmp_path, claims):
     base.update(claims)
     signed = sigstore("sign", "--identity-token", issuers["email"].token(**base), str(artifact),
                       trust_config=stack.trust_config)
-    assert signed.returncode != 0 and "401" in signed.stderr
+    assert signed.returncode != 0 and "FulcioClientError" in signed.stderr

@@ -5,6 +5,9 @@ A missing binary or a server that does not start fails the run with what to buil
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +54,9 @@ class RealStack:
         return f"{self.hallmark.url}/u/{username}"
 
 
-def start_real_stack(folder: Path, **overrides) -> RealStack:
+def start_real_stack(folder: Path, extra_issuers: dict | None = None, **overrides) -> RealStack:
+    """Hallmark on a LiveServer, then ``hallmark stack init``'s files and the four servers. Fulcio also
+    trusts ``extra_issuers`` (Fulcio ``OIDCIssuers`` entries, e.g. test issuers of other types)."""
     missing = missing_binaries()
     if missing:
         pytest.fail(f"the real Sigstore servers are not built ({', '.join(missing)}): run 'make sigstore-bins'")
@@ -60,6 +65,10 @@ def start_real_stack(folder: Path, **overrides) -> RealStack:
     layout = Layout(folder / "stack")
     ports = Ports(**{name: free_port() for name in Ports.__dataclass_fields__})
     init(settings, layout, StackConfig(issuer=hallmark.url, ports=ports))
+    if extra_issuers:
+        config = json.loads(layout.fulcio_config.read_text())
+        config["OIDCIssuers"].update(extra_issuers)
+        layout.fulcio_config.write_text(json.dumps(config, indent=2))
     stack = RealStack(hallmark, layout, layout.load(), Supervisor(), passphrase(settings, layout))
     stack.start()
     return stack
@@ -71,3 +80,24 @@ def real_stack(tmp_path_factory):
     yield stack
     stack.supervisor.stop()
     stack.hallmark.stop()
+
+
+COSIGN = Path(__file__).resolve().parents[2] / ".sigstore-bin" / "cosign"
+
+
+def cosign(*args: str, home: Path) -> "subprocess.CompletedProcess[str]":
+    """The pinned cosign, with a HOME and TUF cache of its own (it never reaches the public good instance)."""
+    if not COSIGN.exists():
+        pytest.fail(f"{COSIGN} is missing: run 'make sigstore-bins'")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE", "COSIGN"))}
+    env.update(HOME=str(home), TUF_ROOT=str(home / "tuf"))
+    return subprocess.run([str(COSIGN), *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+def token_file(folder: Path, token: str) -> Path:
+    """cosign takes --identity-token as a raw token only when it is RS256-signed (it tries to parse
+    it as such); Hallmark's ES256 token must be handed to it as a file."""
+    path = folder / "token.jwt"
+    path.write_text(token)
+    path.chmod(0o600)
+    return path
