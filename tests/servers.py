@@ -78,8 +78,9 @@ class Devstack:
 
 
 class TestIssuer:
-    __test__ = False                 # a helper, not a test class
     """A minimal OIDC issuer for the devstack tests: discovery + JWKS, and tokens with any claims."""
+
+    __test__ = False                 # a helper, not a test class
 
     def __init__(self, advertised_issuer: str | None = None, algorithms: list[str] | None = ("ES256",)):
         from flask import Flask, jsonify

@@ -22,20 +22,24 @@ CLIENT_ID = "sigstore"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
-def _expiry(raw: str) -> int | None:
-    """The token's ``exp`` claim, read without verification (only to explain a refusal)."""
+def _claims(raw: str) -> dict:
+    """The token's claims, read without verification (only to explain a refusal)."""
     try:
         payload = raw.split(".")[1]
-        exp = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))).get("exp")
-    except (IndexError, ValueError, AttributeError):
-        return None
-    return exp if isinstance(exp, int) else None
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def _parse(raw: str, where: str) -> IdentityToken:
-    exp = _expiry(raw.strip())
-    if exp is not None and exp <= time.time():
+    claims = _claims(raw.strip())
+    exp, audience = claims.get("exp"), claims.get("aud")
+    if isinstance(exp, int) and exp <= time.time():
         raise ClientError(f"The identity token from {where} expired {int(time.time() - exp)} s ago. Log in again.")
+    if audience is not None and audience != CLIENT_ID and not (isinstance(audience, list) and CLIENT_ID in audience):
+        raise ClientError(f"The identity token from {where} is for audience {shown(audience)!s}, not "
+                          f"'{CLIENT_ID}': it was issued to another service and Sigstore will not accept it.")
     try:
         token = IdentityToken(raw.strip())
     except IdentityError as exc:

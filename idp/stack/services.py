@@ -10,6 +10,10 @@ from pathlib import Path
 
 from .layout import SERVICES, Layout, StackConfig, StackConfigError
 
+# timestamp-server v2.1.3 serves Prometheus metrics on ":2112" (every interface), with no flag to
+# move it: one TSA per machine, and nothing else may hold that port.
+TSA_METRICS_PORT = 2112
+
 PROJECT_BINARIES = Path(__file__).resolve().parents[2] / ".sigstore-bin"
 
 BINARY = {"fulcio": "fulcio", "tesseract": "tesseract", "rekor": "rekor-server", "tsa": "timestamp-server"}
@@ -25,6 +29,8 @@ class Service:
     public_url: str
     log: Path
     env: dict[str, str] = field(default_factory=dict)
+    ports: tuple[tuple[str, int, str], ...] = ()       # (host, port, what for) it binds
+
 
     @property
     def title(self) -> str:
@@ -78,20 +84,23 @@ def services(layout: Layout, config: StackConfig, passphrase: str) -> list[Servi
             f"-roots_pem_file={layout.ct_roots}", f"-private_key={layout.ct_key}", f"-origin={config.ct_origin}",
             f"-http_endpoint={host}:{ports.tesseract}", f"-path_prefix={config.ct_prefix}",
             "-checkpoint_interval=1s", "-accept_sha1_signing_algorithms=false"],
-            ready["tesseract"], config.ct_url, layout.log("tesseract")),
+            ready["tesseract"], config.ct_url, layout.log("tesseract"), ports=((host, ports.tesseract, "HTTP"),)),
         "rekor": Service("rekor", [
             binary("rekor"), "serve", f"--storage-dir={layout.storage('rekor')}",
             f"--signer-filepath={layout.rekor_key}", f"--hostname={config.rekor_origin}",
             f"--checkpoint-interval={config.checkpoint_interval}", f"--http-address={host}",
             f"--http-port={ports.rekor}", f"--grpc-address={host}", f"--grpc-port={ports.rekor_grpc}",
             f"--http-metrics-port={ports.rekor_metrics}"],
-            ready["rekor"], config.url("rekor"), layout.log("rekor")),
+            ready["rekor"], config.url("rekor"), layout.log("rekor"),
+            ports=((host, ports.rekor, "HTTP"), (host, ports.rekor_grpc, "gRPC"), (host, ports.rekor_metrics, "metrics"))),
         "tsa": Service("tsa", [
             binary("tsa"), "serve", "--timestamp-signer=file", f"--file-signer-key-path={layout.tsa_key}",
             f"--certificate-chain-path={layout.tsa_chain}", f"--host={host}", f"--port={ports.tsa}",
             "--disable-ntp-monitoring", "--log-type=prod"],
             ready["tsa"], f"{config.url('tsa')}/api/v1/timestamp", layout.log("tsa"),
-            env={"FILE-SIGNER-PASSWD": passphrase}),
+            env={"FILE-SIGNER-PASSWD": passphrase},
+            ports=((host, ports.tsa, "HTTP"),
+                   ("0.0.0.0", TSA_METRICS_PORT, "metrics; fixed in timestamp-server, one TSA per machine"))),
         "fulcio": Service("fulcio", [
             binary("fulcio"), "serve", "--ca=fileca", f"--fileca-cert={layout.fulcio_chain}",
             f"--fileca-key={layout.fulcio_key}", "--fileca-watch=false", f"--ct-log-url={config.ct_url}",
@@ -100,6 +109,8 @@ def services(layout: Layout, config: StackConfig, passphrase: str) -> list[Servi
             f"--metrics-port={ports.fulcio_metrics}", f"--legacy-unix-domain-socket=@hallmark-fulcio-{ports.fulcio}",
             "--log_type=prod"],
             ready["fulcio"], config.url("fulcio"), layout.log("fulcio"),
-            env={"FULCIO_SERVE_FILECA-KEY-PASSWD": passphrase}),
+            env={"FULCIO_SERVE_FILECA-KEY-PASSWD": passphrase},
+            ports=((host, ports.fulcio, "HTTP"), (host, ports.fulcio_grpc, "gRPC"),
+                   (host, ports.fulcio_metrics, "metrics"))),
     }
     return [made[name] for name in SERVICES]

@@ -41,6 +41,13 @@ class Supervisor:
 
     def start(self, service: Service, timeout: float = START_TIMEOUT) -> float:
         """Start ``service`` and wait until its ready URL answers; returns the seconds it took."""
+        from ..instance_lock import port_free
+
+        for host, port, purpose in service.ports:
+            if not port_free(port, host):
+                raise StartFailed(f"{service.title} cannot start: port {port} ({purpose}) is in use by another "
+                                  "program (another stack?); stop it, or choose other ports with "
+                                  "'hallmark stack init --base-port'")
         service.log.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         with service.log.open("a") as log:

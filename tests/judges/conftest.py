@@ -8,17 +8,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from helpers import enroll, make_settings, sigstore_token
+from servers import LiveServer, free_port
+
 from idp.stack.create import init, passphrase
 from idp.stack.layout import Layout, Ports, StackConfig, StackConfigError
 from idp.stack.services import missing_binaries, services
 from idp.stack.supervisor import StartFailed, Supervisor
-from servers import LiveServer, free_port
 
 
 @dataclass
@@ -44,10 +44,16 @@ class RealStack:
         self.supervisor.stop()
         self.start()
 
+    people: dict = field(default_factory=dict)
+
     def token(self, username: str) -> str:
         """A Hallmark signing token for ``username`` (enrolled on first use), from the code flow."""
-        client = self.hallmark.app.test_client()
-        response, _ = sigstore_token(client, enroll(client, self.hallmark.app, username))
+        if username not in self.people:
+            client = self.hallmark.app.test_client()
+            self.people[username] = (client, enroll(client, self.hallmark.app, username))
+        client, authenticator = self.people[username]
+        response, _ = sigstore_token(client, authenticator)
+        assert response.status_code == 200, response.get_json()
         return response.get_json()["access_token"]
 
     def identity(self, username: str) -> str:
@@ -85,13 +91,13 @@ def real_stack(tmp_path_factory):
 COSIGN = Path(__file__).resolve().parents[2] / ".sigstore-bin" / "cosign"
 
 
-def cosign(*args: str, home: Path) -> "subprocess.CompletedProcess[str]":
+def cosign(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     """The pinned cosign, with a HOME and TUF cache of its own (it never reaches the public good instance)."""
     if not COSIGN.exists():
         pytest.fail(f"{COSIGN} is missing: run 'make sigstore-bins'")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE", "COSIGN"))}
     env.update(HOME=str(home), TUF_ROOT=str(home / "tuf"))
-    return subprocess.run([str(COSIGN), *args], capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run([str(COSIGN), *args], check=False, capture_output=True, text=True, timeout=120, env=env)
 
 
 def token_file(folder: Path, token: str) -> Path:
@@ -101,3 +107,14 @@ def token_file(folder: Path, token: str) -> Path:
     path.write_text(token)
     path.chmod(0o600)
     return path
+
+
+JUDGES = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every judge on one xdist worker, one after another: timestamp-server binds metrics to port 2112
+    on every interface with no flag to move it, so two stacks cannot run on one machine at once."""
+    for item in items:
+        if JUDGES in Path(item.path).parents:
+            item.add_marker(pytest.mark.xdist_group("real-sigstore"))

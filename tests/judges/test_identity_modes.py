@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from commands import sigstore
 from helpers import unique_name
+from servers import Devstack, TestIssuer
+
 from idp.devstack.fulcio_config import FulcioConfig
 from judges.conftest import start_real_stack
-from servers import Devstack, TestIssuer
 
 
 @pytest.fixture(scope="module")

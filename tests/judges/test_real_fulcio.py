@@ -17,13 +17,13 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from helpers import enroll, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import ECKey
+from servers import LiveServer, free_port, wait_until_ok
 
-from helpers import enroll, sigstore_token
 from idp import clock, keys
 from idp.identity import fulcio_config
-from servers import LiveServer, free_port, wait_until_ok
 
 ROOT = Path(__file__).resolve().parents[2]
 FULCIO = ROOT / ".sigstore-bin" / "fulcio"
@@ -47,7 +47,8 @@ def fulcio(hallmark, tmp_path_factory):
     log = (folder / "fulcio.log").open("w")
     process = subprocess.Popen([str(FULCIO), "serve", "--ca", "ephemeralca", "--ct-log-url", "", "--config-path",
                                 str(config), "--host", "127.0.0.1", "--port", str(port), "--grpc-host", "127.0.0.1",
-                                "--grpc-port", str(grpc_port)], stdout=log, stderr=subprocess.STDOUT)
+                                "--grpc-port", str(grpc_port), "--metrics-port", str(free_port()),
+                                "--legacy-unix-domain-socket", f"@hallmark-judged-fulcio-{port}"], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ok(f"{url}/api/v2/configuration", process, "the real Fulcio did not start")

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from commands import hallmark_cli, sigstore
 from cryptography import x509
 
-import pytest
-
-from commands import hallmark_cli, sigstore
 from judges.conftest import cosign, token_file
 
 
@@ -127,5 +126,5 @@ def test_the_bundles_are_rekor_v2_with_an_rfc3161_time_and_an_sct(signed):
 def test_hallmark_verify_says_when_the_timestamp_authority_saw_the_signature(real_stack, signed):
     path, bundle, username = signed["hallmark"]
     accepted, said = verify_with_hallmark(real_stack, path, bundle, real_stack.identity(username))
-    year = datetime.now(timezone.utc).year
+    year = datetime.now(UTC).year
     assert accepted and f" at {year}-" in said, said
