@@ -82,13 +82,32 @@ def start_real_stack(folder: Path, extra_issuers: dict | None = None, **override
 
 @pytest.fixture(scope="module")
 def real_stack(tmp_path_factory):
-    stack = start_real_stack(tmp_path_factory.mktemp("real-stack"))
+    """A stack shared by a module's tests, with one entry in each log already: a bundle for the first
+    entry of a log is a case of its own (tests/judges/test_cosign_first_entry.py)."""
+    folder = tmp_path_factory.mktemp("real-stack")
+    stack = start_real_stack(folder)
+    first = folder / "first-entry.txt"
+    first.write_text("the first entry of both logs\n")
+    from commands import hallmark_cli
+
+    done = hallmark_cli("sign", "--trust-config", str(stack.trust_config), "--identity-token",
+                        stack.token("first-signer"), str(first))
+    assert done.returncode == 0, done.stderr
     yield stack
     stack.supervisor.stop()
     stack.hallmark.stop()
 
 
 COSIGN = Path(__file__).resolve().parents[2] / ".sigstore-bin" / "cosign"
+
+
+@pytest.fixture
+def own_stack(tmp_path):
+    """A fresh stack of one test's own (to stop, restart, or see its first entry)."""
+    stack = start_real_stack(tmp_path / "stack")
+    yield stack
+    stack.supervisor.stop()
+    stack.hallmark.stop()
 
 
 def cosign(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
