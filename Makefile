@@ -7,7 +7,7 @@ PORT   ?= 8080
 STACK_PORT ?= 8081
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test bench install test-deps system-deps lock sigstore-bins clean
+.PHONY: run test bench install test-deps system-deps lock sigstore-bins sigstore-js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 
 install: $(STAMP)
 
-test-deps: install system-deps sigstore-bins
+test-deps: install system-deps sigstore-bins sigstore-js
+
+# sigstore-js, a judge of Hallmark's bundles (tests/judges), from its lock file.
+SIGSTORE_JS = tests/judges/sigstore_js
+sigstore-js: $(SIGSTORE_JS)/node_modules/.installed
+$(SIGSTORE_JS)/node_modules/.installed: $(SIGSTORE_JS)/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix $(SIGSTORE_JS)
+	touch $@
 
 # The real Sigstore servers and clients, pinned in tools/sigstore.versions, built from source.
 sigstore-bins:

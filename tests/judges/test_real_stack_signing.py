@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,8 +70,21 @@ def verify_with_cosign(stack, path: Path, bundle: Path, identity: str) -> tuple[
     return done.returncode == 0, done.stdout + done.stderr
 
 
+SIGSTORE_JS = Path(__file__).resolve().parent / "sigstore_js"
+
+
+def verify_with_sigstore_js(stack, path: Path, bundle: Path, identity: str) -> tuple[bool, str]:
+    if not (SIGSTORE_JS / "node_modules" / "@sigstore" / "verify").is_dir():
+        pytest.fail(f"sigstore-js is not installed in {SIGSTORE_JS}: run 'make test-deps' (npm ci there)")
+    done = subprocess.run(["node", str(SIGSTORE_JS / "verify.js"), str(bundle), str(path),
+                           str(stack.layout.trusted_root), identity, stack.hallmark.url],
+                          capture_output=True, text=True, timeout=60, check=False)
+    return done.returncode == 0 and done.stdout.strip() == "OK", done.stdout + done.stderr
+
+
 SIGNERS = {"hallmark": sign_with_hallmark, "stock-sigstore": sign_with_stock, "cosign": sign_with_cosign}
-VERIFIERS = {"hallmark": verify_with_hallmark, "stock-sigstore": verify_with_stock, "cosign": verify_with_cosign}
+VERIFIERS = {"hallmark": verify_with_hallmark, "stock-sigstore": verify_with_stock, "cosign": verify_with_cosign,
+             "sigstore-js": verify_with_sigstore_js}
 
 
 @pytest.fixture(scope="module")
