@@ -16,7 +16,7 @@ def test_dev_starts_both_prints_next_steps_and_stops_cleanly(tmp_path):
     port, stack_port = free_port(), free_port()
     env = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance")}
     env.pop("HALLMARK_ISSUER", None)
-    process = subprocess.Popen([sys.executable, "-m", "idp.cli", "dev", "--port", str(port), "--stack-port",
+    process = subprocess.Popen([sys.executable, "-m", "idp.cli", "dev", "--stack", "stand-in", "--port", str(port), "--stack-port",
                                 str(stack_port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines = []
     try:
@@ -39,3 +39,23 @@ def test_dev_starts_both_prints_next_steps_and_stops_cleanly(tmp_path):
             raise AssertionError(f"{url} still answers after Ctrl-C")
         except requests.ConnectionError:
             pass
+
+
+def test_dev_says_it_runs_the_stand_in_when_the_real_stack_is_not_built(tmp_path):
+    port, stack_port = free_port(), free_port()
+    env = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance"), "HALLMARK_SIGSTORE_BIN": str(tmp_path),
+           "PATH": "/usr/bin:/bin"}
+    env.pop("HALLMARK_ISSUER", None)
+    env.pop("HALLMARK_DEV_STACK", None)
+    process = subprocess.Popen([sys.executable, "-m", "idp.cli", "dev", "--port", str(port), "--stack-port",
+                                str(stack_port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines = []
+    try:
+        while not lines or "Ctrl-C" not in lines[-1]:
+            line = process.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        assert "the development Sigstore stand-in (not a CA; 'make sigstore-bins' builds the real one)" in "".join(lines)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)

@@ -33,7 +33,7 @@ def running_dev(tmp_path):
     env = admin_env(instance, f"http://localhost:{free_port()}")
     del env["HALLMARK_ISSUER"]
     port, stack_port = free_port(), free_port()
-    process = subprocess.Popen([sys.executable, "-m", "idp.cli", "dev", "--port", str(port), "--stack-port",
+    process = subprocess.Popen([sys.executable, "-m", "idp.cli", "dev", "--stack", "stand-in", "--port", str(port), "--stack-port",
                                 str(stack_port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     seen = []
@@ -55,7 +55,7 @@ def test_n1_a_second_dev_on_a_busy_instance_refuses_and_changes_nothing(running_
     env, instance, port, stack_port, first = running_dev
     before = snapshot(instance)
     started = time.monotonic()
-    second = subprocess.run([sys.executable, "-m", "idp.cli", "dev", "--port", str(free_port()), "--stack-port",
+    second = subprocess.run([sys.executable, "-m", "idp.cli", "dev", "--stack", "stand-in", "--port", str(free_port()), "--stack-port",
                              str(free_port())], env=env, capture_output=True, text=True, timeout=30)
     assert time.monotonic() - started < 2 + 1.5          # the interpreter's own start-up is most of it
     assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
@@ -68,7 +68,7 @@ def test_n1_a_port_taken_by_another_program_is_refused(running_dev, tmp_path):
     env, _, port, _, _ = running_dev
     other = admin_env(tmp_path / "other")
     del other["HALLMARK_ISSUER"]
-    result = subprocess.run([sys.executable, "-m", "idp.cli", "dev", "--port", str(port), "--stack-port",
+    result = subprocess.run([sys.executable, "-m", "idp.cli", "dev", "--stack", "stand-in", "--port", str(port), "--stack-port",
                              str(free_port())], env=other, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and f"port {port} (--port) is already in use" in result.stderr
     assert not (tmp_path / "other" / "logs").exists()

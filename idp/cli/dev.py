@@ -17,6 +17,7 @@ from .. import audit, invites
 from ..config import Settings
 from ..models import User
 from .context import app_context
+from ..stack.supervisor import StartFailed, Supervisor
 from .invites import enrollment_link
 
 
@@ -67,10 +68,40 @@ def _stop(children: list[subprocess.Popen]) -> None:
             child.kill()
 
 
+def _which_stack(choice: str) -> str:
+    """``real`` when asked, or (``auto``) when the pinned binaries are built; else the stand-in."""
+    if choice != "auto":
+        return choice
+    from ..stack.services import missing_binaries
+
+    return "stand-in" if missing_binaries() else "real"
+
+
+def _real_stack(settings: Settings, stack_port: int):
+    """The stack's files (created on the first run, ports from ``stack_port``), and its servers."""
+    from ..stack.create import init, passphrase
+    from ..stack.layout import Layout, Ports, StackConfig
+    from ..stack.services import services
+
+    layout = Layout(settings.instance_path / "stack")
+    if not layout.config.exists():
+        init(settings, layout, StackConfig(issuer=settings.issuer, ports=Ports.from_base(stack_port)))
+    config = layout.load()
+    if config.issuer != settings.issuer or config.ports.fulcio != stack_port:
+        _refuse(f"the stack in {layout.folder} was made for {config.issuer} on ports from {config.ports.fulcio}; "
+                f"run with --port/--stack-port matching it, or move that folder away")
+    return layout, services(layout, config, passphrase(settings, layout))
+
+
 @click.command("dev")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port of the identity provider.")
-@click.option("--stack-port", default=8081, show_default=True, type=int, help="Port of the local Sigstore stack.")
-def command(port: int, stack_port: int) -> None:
+@click.option("--stack-port", default=8081, show_default=True, type=int,
+              help="Port of the local Sigstore stack (the real one uses eight ports from here).")
+@click.option("--stack", "stack_choice", type=click.Choice(["auto", "real", "stand-in"]), default="auto",
+              show_default=True, envvar="HALLMARK_DEV_STACK",
+              help="real: Fulcio, TesseraCT, Rekor v2 and a TSA (make sigstore-bins); stand-in: the Python "
+                   "development stack; auto: real when its binaries are built.")
+def command(port: int, stack_port: int, stack_choice: str) -> None:
     """Run Hallmark and the development Sigstore stack; print an invitation and what to try next."""
     from ..instance_lock import InstanceBusy, hold, port_free
 
@@ -84,11 +115,17 @@ def command(port: int, stack_port: int) -> None:
         if not port_free(number):
             _refuse(f"port {number} ({name}) is already in use by another program; choose another, "
                     f"e.g. make run PORT={port + 10} STACK_PORT={stack_port + 10}.")
+    which = _which_stack(stack_choice)
+    if which == "real":
+        layout, real_services = _real_stack(settings, stack_port)
+        trust = layout.trust_config
+    else:
+        trust = settings.instance_path / "devstack" / "trust_config.json"
     link, admin = _invitation()
     logs = settings.instance_path / "logs"
     logs.mkdir(exist_ok=True)
-    trust = settings.instance_path / "devstack" / "trust_config.json"
     children: list[subprocess.Popen] = []
+    supervisor = Supervisor()
     stopping = False
 
     def on_signal(signum, frame):
@@ -97,23 +134,35 @@ def command(port: int, stack_port: int) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    servers = [("idp", ["serve", "--port", str(port), "--workers", "2", "--no-invite"],
+                f"http://127.0.0.1:{port}/.well-known/openid-configuration")]
+    if which == "stand-in":
+        servers.append(("devstack", ["devstack", "--port", str(stack_port)], f"http://127.0.0.1:{stack_port}/api/v1/log"))
     try:
-        for name, args, ready in (
-            ("idp", ["serve", "--port", str(port), "--workers", "2", "--no-invite"],
-             f"http://127.0.0.1:{port}/.well-known/openid-configuration"),
-            ("devstack", ["devstack", "--port", str(stack_port)], f"http://127.0.0.1:{stack_port}/api/v1/log"),
-        ):
+        for name, args, ready in servers:
             log = logs / f"{name}.log"
             with log.open("w") as handle:
                 children.append(subprocess.Popen([sys.executable, "-m", "idp.cli", *args], stdout=handle,
                                                  stderr=subprocess.STDOUT, env=os.environ.copy()))
             click.echo(f"starting {name} (log: {log}) …")
             _wait_until_up(ready, children[-1], log)
+        if which == "real":
+            click.echo("starting the real Sigstore stack (Fulcio, TesseraCT, Rekor v2, timestamp authority) …")
+            try:
+                supervisor.start_all(real_services, lambda service, seconds: click.echo(
+                    f"  up  {service.title} at {service.public_url} (log {service.log})"))
+            except StartFailed as exc:
+                raise click.ClickException(str(exc)) from exc
+            stack_line = (f"the real Sigstore stack (Fulcio CA, TesseraCT, Rekor v2, timestamp authority; keys in "
+                          f"{layout.folder}) from http://localhost:{stack_port}")
+        else:
+            stack_line = (f"the development Sigstore stand-in (not a CA; 'make sigstore-bins' builds the real one) "
+                          f"at http://localhost:{stack_port}")
         root = _publish_trust(settings, trust)
         who = "the first administrator" if admin else "another person"
         bin_dir = Path(sys.executable).parent
         click.echo(f"""
-Hallmark is up at {settings.issuer}; the development Sigstore stack (not a production CA) at http://localhost:{stack_port}.
+Hallmark is up at {settings.issuer}; {stack_line}.
 
 1. Enroll {who} — open this one-time link (24 hours) in a browser with your security key:
    {link}
@@ -125,12 +174,13 @@ Trust can also come over TUF, as it would from a community: run once
 then use --idp {settings.issuer} instead of --trust-config (stock sigstore: --instance {settings.issuer}/tuf).
 
 Press Ctrl-C to stop both.""", nl=True)
-        while all(child.poll() is None for child in children):
+        while all(child.poll() is None for child in children) and not supervisor.exited():
             time.sleep(0.5)
         if not stopping:
             raise click.ClickException("a server stopped unexpectedly; see the logs in " + str(logs))
     except KeyboardInterrupt:
         click.echo("\nstopping …")
     finally:
+        supervisor.stop()
         _stop(children)
     click.echo("stopped")
