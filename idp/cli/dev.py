@@ -80,7 +80,7 @@ def _which_stack(choice: str) -> str:
 def _real_stack(settings: Settings, stack_port: int):
     """The stack's files (created on the first run, ports from ``stack_port``), and its servers."""
     from ..stack.create import init, passphrase
-    from ..stack.layout import Layout, Ports, StackConfig
+    from ..stack.layout import Layout, Ports, StackConfig, StackConfigError
     from ..stack.services import services
 
     layout = Layout(settings.instance_path / "stack")
@@ -90,7 +90,10 @@ def _real_stack(settings: Settings, stack_port: int):
     if config.issuer != settings.issuer or config.ports.fulcio != stack_port:
         _refuse(f"the stack in {layout.folder} was made for {config.issuer} on ports from {config.ports.fulcio}; "
                 f"run with --port/--stack-port matching it, or move that folder away")
-    return layout, services(layout, config, passphrase(settings, layout))
+    try:
+        return layout, services(layout, config, passphrase(settings, layout))
+    except StackConfigError as exc:
+        _refuse(str(exc))
 
 
 @click.command("dev")

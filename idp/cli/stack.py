@@ -82,6 +82,10 @@ def up() -> None:
 
     settings = Settings.from_env()
     layout, config = _loaded(settings)
+    try:
+        secret = passphrase(settings, layout)
+    except StackConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
     discovery = f"{config.issuer}/.well-known/openid-configuration"
     try:
         requests.get(discovery, timeout=5).raise_for_status()
@@ -89,7 +93,7 @@ def up() -> None:
         raise click.ClickException(f"Hallmark does not answer at {discovery} ({exc.__class__.__name__}); Fulcio "
                                    "reads its keys at start-up: start Hallmark first ('hallmark serve')") from exc
     try:
-        planned = services(layout, config, passphrase(settings, layout))
+        planned = services(layout, config, secret)
     except StackConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     supervisor = Supervisor()
@@ -130,3 +134,46 @@ def status() -> None:
     layout, config = _loaded(settings)
     for line in report(layout, config, Path(settings.instance_path), ready_urls(config)):
         click.echo(line)
+
+
+@command.command("run")
+@click.argument("name", type=click.Choice(["fulcio", "tesseract", "rekor", "tsa"]))
+def run(name: str) -> None:
+    """Run one server in the foreground, as a systemd unit does (its flags are the ones 'up' gives)."""
+    import os
+
+    from ..stack.create import passphrase
+    from ..stack.layout import StackConfigError
+    from ..stack.services import services
+
+    settings = Settings.from_env()
+    layout, config = _loaded(settings)
+    try:
+        service = next(s for s in services(layout, config, passphrase(settings, layout)) if s.name == name)
+    except StackConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    os.execve(service.argv[0], service.argv, {**os.environ, **service.env})
+
+
+@command.command("systemd")
+@click.option("--output", type=click.Path(path_type=Path), required=True, help="Folder to write the units into.")
+@click.option("--user", default=None, help="The system user the servers run as (default: the unit's default).")
+@click.option("--environment-file", type=click.Path(path_type=Path), default=Path("/etc/hallmark/stack.env"),
+              show_default=True, help="Where the units read HALLMARK_KEY_PASSPHRASE from.")
+def systemd(output: Path, user: str | None, environment_file: Path) -> None:
+    """Write one systemd unit per server, running 'hallmark stack run NAME' with this configuration."""
+    import sys
+
+    from ..stack.systemd import units
+
+    settings = Settings.from_env()
+    layout, config = _loaded(settings)
+    output.mkdir(parents=True, exist_ok=True)
+    hallmark = Path(sys.executable).parent / "hallmark"
+    for filename, text in units(layout, instance=Path(settings.instance_path).resolve(), issuer=config.issuer,
+                                hallmark=hallmark, environment_file=environment_file, user=user).items():
+        (output / filename).write_text(text)
+        click.echo(f"wrote {output / filename}")
+    click.echo(f"Install: copy them to /etc/systemd/system/, put HALLMARK_KEY_PASSPHRASE in {environment_file} "
+               "(mode 0600), then 'systemctl daemon-reload && systemctl enable --now hallmark-stack-fulcio' "
+               "(it pulls in the CT log) and the rekor and tsa units.")

@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from ..config import Settings
@@ -17,13 +18,30 @@ from .layout import Layout, StackConfig, StackConfigError
 from .trust_root import client_trust_config, signing_config, trusted_root
 
 
-def passphrase(settings: Settings, layout: Layout) -> str:
+def passphrase(settings: Settings, layout: Layout, *, create: bool = False) -> str:
     """The passphrase of the CA and TSA keys: ``HALLMARK_KEY_PASSPHRASE`` when set, else a random one
-    kept in ``secrets/passphrase`` (0600) beside them — fine on a laptop, not in production."""
+    kept in ``secrets/passphrase`` (0600) beside them — fine on a laptop, not in production. Only
+    ``init`` creates one; later it must open the keys ``init`` made."""
     if settings.key_passphrase:
-        return settings.key_passphrase
-    if layout.passphrase.exists():
-        return layout.passphrase.read_text().strip()
+        secret = settings.key_passphrase
+    elif layout.passphrase.exists():
+        secret = layout.passphrase.read_text().strip()
+    elif create:
+        return _new_passphrase(layout)
+    else:
+        raise StackConfigError("the stack's keys are encrypted, and neither HALLMARK_KEY_PASSPHRASE nor "
+                               f"{layout.passphrase} is there: set HALLMARK_KEY_PASSPHRASE to the one 'hallmark "
+                               "stack init' used")
+    if layout.fulcio_key.exists():
+        try:
+            serialization.load_pem_private_key(layout.fulcio_key.read_bytes(), secret.encode())
+        except (ValueError, TypeError):
+            raise StackConfigError(f"the passphrase does not open {layout.fulcio_key}: set HALLMARK_KEY_PASSPHRASE "
+                                   "to the one 'hallmark stack init' used") from None
+    return secret
+
+
+def _new_passphrase(layout: Layout) -> str:
     layout.passphrase.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     value = secrets.token_urlsafe(32)
     write_private(layout.passphrase, value.encode())
@@ -43,7 +61,7 @@ def init(settings: Settings, layout: Layout, config: StackConfig) -> list[str]:
                                "(move the folder away to start over: its keys sign your history)")
     for sub in ("fulcio", "tesseract", "rekor", "tsa", "logs", "data"):
         (layout.folder / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
-    secret = passphrase(settings, layout)
+    secret = passphrase(settings, layout, create=True)
     ca_key, ca_chain = pki.ca_chain(config.organization)
     pki.write_encrypted_key(layout.fulcio_key, ca_key, secret)
     pki.write_chain(layout.fulcio_chain, ca_chain)

@@ -131,6 +131,7 @@ def token_file(folder: Path, token: str) -> Path:
 JUDGES = Path(__file__).resolve().parent
 
 
+@pytest.hookimpl(tryfirst=True)          # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """Every judge on one xdist worker, one after another: timestamp-server binds metrics to port 2112
     on every interface with no flag to move it, so two stacks cannot run on one machine at once."""
