@@ -1,4 +1,11 @@
 # Hallmark identity provider: multi-stage, non-root, gunicorn, health check, no build tools at run time.
+# The Sigstore servers `hallmark stack` runs are built from source at the versions pinned in
+# tools/sigstore.versions (stage `sigstore`); no prebuilt binary is downloaded.
+FROM golang:1.26-bookworm AS sigstore
+WORKDIR /src
+COPY tools ./tools
+RUN bash tools/build-sigstore-bins.sh
+
 FROM python:3.11-slim-bookworm AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -7,8 +14,10 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    HALLMARK_HOME=/app HALLMARK_INSTANCE=/var/lib/hallmark HALLMARK_BIND=0.0.0.0:8080
+    HALLMARK_HOME=/app HALLMARK_INSTANCE=/var/lib/hallmark HALLMARK_BIND=0.0.0.0:8080 \
+    HALLMARK_SIGSTORE_BIN=/opt/sigstore-bin
 RUN useradd --system --uid 10001 --home-dir /var/lib/hallmark --create-home hallmark
+COPY --from=sigstore /src/.sigstore-bin /opt/sigstore-bin
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-compile /wheels/*.whl && rm -rf /wheels
 WORKDIR /app

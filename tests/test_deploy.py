@@ -31,7 +31,7 @@ def test_every_service_the_readme_names_exists():
                    if line.startswith("| `")]
     named = {name for cell in first_cells for name in re.findall(r"`([a-z-]+)`", cell)}
     assert named and named <= set(services), named - set(services)
-    assert {"hallmark", "postgres", "fulcio", "ctfe", "rekor"} <= set(services)
+    assert {"hallmark", "postgres", "stack-init", "fulcio", "tesseract", "rekor", "tsa"} <= set(services)
 
 
 def test_images_are_pinned():
@@ -40,14 +40,19 @@ def test_images_are_pinned():
             assert re.search(r":v?\d+\.\d+", service["image"]), f"{name}: {service['image']} is not pinned"
 
 
-def test_mounted_fulcio_config_is_hallmark_fulcio_config_output():
-    fulcio = compose()["services"]["fulcio"]
-    mount = next(v for v in fulcio["volumes"] if "/etc/fulcio-config/" in v)
-    source = DEPLOY / mount.split(":")[0]
-    assert "--config-path=/etc/fulcio-config/config.json" in fulcio["command"]
-    env = {k: v for k, v in env_example().items() if k.startswith("HALLMARK_") and k in (
-        "HALLMARK_ISSUER", "HALLMARK_IDENTITY", "HALLMARK_SUBJECT_DOMAIN")}
-    assert json.loads(source.read_text()) == json.loads(fulcio_config(Settings.from_env(env=env)))
+def test_the_stack_runs_what_hallmark_stack_runs_built_from_the_pinned_sources():
+    services = compose()["services"]
+    for name in ("fulcio", "tesseract", "rekor", "tsa"):
+        assert services[name]["command"] == ["hallmark", "stack", "run", name], name
+        assert "image" not in services[name] and services[name]["build"] == "..", f"{name}: no prebuilt image"
+        assert services[name]["depends_on"]["stack-init"] == {"condition": "service_completed_successfully"}
+    init = " ".join(services["stack-init"]["command"])
+    assert "hallmark stack init --host 0.0.0.0" in init and "test -f /var/lib/hallmark/stack/stack.json" in init
+    for variable in ("FULCIO_URL", "CT_URL", "REKOR_URL", "TSA_URL"):
+        assert f"$${{{variable}}}" in init and variable in env_example(), variable
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM golang:1.26" in dockerfile and "tools/build-sigstore-bins.sh" in dockerfile
+    assert "COPY --from=sigstore /src/.sigstore-bin /opt/sigstore-bin" in dockerfile
 
 
 def test_dockerfile_is_multistage_non_root_with_healthcheck():

@@ -112,3 +112,31 @@ def test_systemd_units_run_each_server_through_hallmark_and_hold_no_secret(stack
         assert f"stack run {service}\n" in text and "User=hallmark" in text and f"ReadWritePaths={folder}" in text
         assert PASSPHRASE not in text
     assert "After=network-online.target hallmark-stack-tesseract.service" in units["hallmark-stack-fulcio.service"]
+
+
+def test_public_urls_behind_a_tls_proxy_go_into_the_trust_root_and_the_origins(tmp_path):
+    env = admin_env(tmp_path / "instance", "https://id.example.org", HALLMARK_KEY_PASSPHRASE=PASSPHRASE)
+    done = hallmark_cli("stack", "init", "--public-url", "rekor=https://rekor.example.org", "--public-url",
+                        "fulcio=https://fulcio.example.org", "--public-url", "tsa=https://tsa.example.org",
+                        "--public-url", "tesseract=https://ct.example.org", env=env)
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "instance" / "stack"
+    signing = json.loads((folder / "signing_config.v0.2.json").read_text())
+    assert signing["rekorTlogUrls"][0]["url"] == "https://rekor.example.org"
+    assert signing["tsaUrls"][0]["url"] == "https://tsa.example.org/api/v1/timestamp"
+    root = json.loads((folder / "trusted_root.json").read_text())
+    assert root["ctlogs"][0]["baseUrl"] == "https://ct.example.org/hallmark-ct"
+    config = json.loads((folder / "stack.json").read_text())
+    assert config["public_urls"]["fulcio"] == "https://fulcio.example.org"
+    assert "origin ct.example.org/hallmark-ct" in done.stdout and "origin rekor.example.org" in done.stdout
+
+
+@pytest.mark.parametrize("value,said", [
+    ("rekor", "takes SERVICE=URL"), ("ledger=https://x.example.org", "the services are"),
+    ("rekor=ftp://x.example.org", "scheme and host only"), ("rekor=https://x.example.org/path", "scheme and host only"),
+])
+def test_a_bad_public_url_is_refused_and_nothing_is_made(tmp_path, value, said):
+    env = admin_env(tmp_path / "instance", HALLMARK_KEY_PASSPHRASE=PASSPHRASE)
+    done = hallmark_cli("stack", "init", "--public-url", value, env=env)
+    assert done.returncode == 1 and said in done.stderr, done.stderr
+    assert not (tmp_path / "instance" / "stack" / "stack.json").exists()

@@ -41,7 +41,9 @@ def command() -> None:
 @click.option("--public-host", default="localhost", show_default=True,
               help="Host name in the URLs signers and verifiers use.")
 @click.option("--organization", default="Hallmark", show_default=True, help="Named in the CA and TSA certificates.")
-def init(base_port: int | None, host: str, public_host: str, organization: str) -> None:
+@click.option("--public-url", "public_urls", multiple=True, metavar="SERVICE=URL",
+              help="Behind a TLS proxy: the public URL of fulcio, tesseract, rekor or tsa (repeatable).")
+def init(base_port: int | None, host: str, public_host: str, organization: str, public_urls: tuple[str, ...]) -> None:
     """Create the CA, the log and TSA keys, the trusted root and signing config; publish them over TUF."""
     from ..identity import IdentityConfigError
     from ..stack.create import init as create
@@ -51,8 +53,11 @@ def init(base_port: int | None, host: str, public_host: str, organization: str) 
     settings = Settings.from_env()
     layout = _layout(settings)
     ports = Ports.from_base(base_port) if base_port else Ports()
+    pairs = [entry.partition("=") for entry in public_urls]
+    if any(not sep for _, sep, _ in pairs):
+        raise click.ClickException("--public-url takes SERVICE=URL, e.g. rekor=https://rekor.example.org")
     config = StackConfig(issuer=settings.issuer, host=host, public_host=public_host, ports=ports,
-                         organization=organization)
+                         organization=organization, public_urls={k: v.rstrip("/") for k, _, v in pairs})
     try:
         made = create(settings, layout, config)
     except (StackConfigError, IdentityConfigError) as exc:

@@ -56,6 +56,7 @@ def _write_json(path: Path, document: dict) -> None:
 
 def init(settings: Settings, layout: Layout, config: StackConfig) -> list[str]:
     """Create the stack in ``layout.folder`` (which must not hold one); returns what was made."""
+    config.check()
     if layout.config.exists():
         raise StackConfigError(f"a stack already exists in {layout.folder}; 'hallmark stack up' starts it "
                                "(move the folder away to start over: its keys sign your history)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 FILENAME = "stack.json"
 SERVICES = ("tesseract", "rekor", "tsa", "fulcio")       # start order: Fulcio needs its CT log up
@@ -47,9 +48,11 @@ class StackConfig:
     ports: Ports = field(default_factory=Ports)
     organization: str = "Hallmark"
     checkpoint_interval: str = "1s"
+    public_urls: dict[str, str] = field(default_factory=dict)     # behind a TLS proxy: service → https URL
 
     def url(self, service: str) -> str:
-        return f"http://{self.public_host}:{getattr(self.ports, service)}"
+        """Where signers and verifiers reach ``service``: its public URL when one was given."""
+        return self.public_urls.get(service) or f"http://{self.public_host}:{getattr(self.ports, service)}"
 
     @property
     def ct_prefix(self) -> str:
@@ -64,13 +67,13 @@ class StackConfig:
     def ct_origin(self) -> str:
         """The CT log's checkpoint origin: host and prefix of its submission URL. TesseraCT refuses a
         ``host:port`` origin (it reads ``host`` as a URL scheme), so the port is left out."""
-        return f"{self.public_host}/{self.ct_prefix}"
+        return f"{urlsplit(self.url('tesseract')).hostname}/{self.ct_prefix}"
 
     @property
     def rekor_origin(self) -> str:
         """The Rekor v2 checkpoint origin (rekor-server's ``--hostname``). sigstore-go (cosign) checks
         checkpoints against the *host name* of the log's ``baseUrl``, without the port; so that it is."""
-        return self.public_host
+        return urlsplit(self.url("rekor")).hostname or self.public_host
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -79,6 +82,17 @@ class StackConfig:
     def from_json(cls, text: str) -> StackConfig:
         data = json.loads(text)
         return cls(**{**data, "ports": Ports(**data.get("ports", {}))})
+
+    def check(self) -> None:
+        """Public URLs name known services and are http(s) URLs without a path, query or fragment."""
+        for name, url in self.public_urls.items():
+            parts = urlsplit(url)
+            if name not in SERVICES:
+                raise StackConfigError(f"--public-url {name}=…: the services are {', '.join(SERVICES)}")
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") \
+                    or parts.query or parts.fragment:
+                raise StackConfigError(f"--public-url {name}={url}: give a scheme and host only, "
+                                       "e.g. https://rekor.example.org")
 
 
 @dataclass(frozen=True)
