@@ -60,7 +60,7 @@ run: install
 	$(BIN)/hallmark dev --port $(PORT) --stack-port $(STACK_PORT)
 
 test: test-deps
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup tests
+	$(BIN)/python -m pytest -q -n 2 tests
 
 bench: test-deps
 	$(BIN)/python bench/load.py --db sqlite

@@ -16,8 +16,8 @@ import requests
 from .. import audit, invites
 from ..config import Settings
 from ..models import User
-from .context import app_context
 from ..stack.supervisor import StartFailed, Supervisor
+from .context import app_context
 from .invites import enrollment_link
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..client import UsageError, instance, login
-from ..client.sign import preflight, sign_files
+from ..client.sign import DEFAULT_JOBS, preflight, sign_files
 from .client_errors import instance_options, reported
 
 
@@ -26,12 +26,14 @@ def check_label(label: str | None) -> None:
 @click.option("--issuer", default=None, help="Identity provider URL (default: the trust config's oidcUrls).")
 @click.option("--label", default=None, help="Write FILE.<label>.sigstore.json (one bundle per co-signer).")
 @click.option("--overwrite", is_flag=True, help="Replace existing bundles.")
+@click.option("--jobs", default=DEFAULT_JOBS, show_default=True, type=click.IntRange(1, 64),
+              help="Files signed at once (their log entries share the wait for a checkpoint).")
 @reported
 def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, identity_token: str | None, device: bool,
-            issuer: str | None, label: str | None, overwrite: bool) -> None:
+            issuer: str | None, label: str | None, overwrite: bool, jobs: int) -> None:
     """Sign FILES: key touch → token → certificate → signature → transparency log → bundle."""
     check_label(label)
     target = instance.resolve(trust_config, idp)
     preflight(list(files), label=label, overwrite=overwrite)        # before any login: no wasted touch
     token = login.obtain_token(issuer_url=issuer or target.oidc_url, identity_token=identity_token, device=device)
-    sign_files(list(files), token, target, overwrite=overwrite, label=label)
+    sign_files(list(files), token, target, overwrite=overwrite, label=label, jobs=jobs)

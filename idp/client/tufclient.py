@@ -64,7 +64,7 @@ class Binding:
     root_keys: tuple[str, ...]
 
     @classmethod
-    def read(cls, idp_url: str) -> "Binding | None":
+    def read(cls, idp_url: str) -> Binding | None:
         path = _folder(idp_url) / BINDING
         if not path.exists():
             return None

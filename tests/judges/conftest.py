@@ -5,9 +5,13 @@ A missing binary or a server that does not start fails the run with what to buil
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +49,13 @@ class RealStack:
         self.start()
 
     people: dict = field(default_factory=dict)
+    held: ExitStack = field(default_factory=ExitStack)
+
+    def close(self) -> None:
+        """Stop the servers and Hallmark, and let the next stack on this machine start."""
+        self.supervisor.stop()
+        self.hallmark.stop()
+        self.held.close()
 
     def token(self, username: str) -> str:
         """A Hallmark signing token for ``username`` (enrolled on first use), from the code flow."""
@@ -66,6 +77,8 @@ def start_real_stack(folder: Path, extra_issuers: dict | None = None, **override
     missing = missing_binaries()
     if missing:
         pytest.fail(f"the real Sigstore servers are not built ({', '.join(missing)}): run 'make sigstore-bins'")
+    held = ExitStack()
+    held.enter_context(one_tsa_per_machine())
     hallmark = LiveServer(folder / "idp", **overrides)
     settings = make_settings(folder / "idp", issuer=hallmark.url, **overrides)
     layout = Layout(folder / "stack")
@@ -75,8 +88,12 @@ def start_real_stack(folder: Path, extra_issuers: dict | None = None, **override
         config = json.loads(layout.fulcio_config.read_text())
         config["OIDCIssuers"].update(extra_issuers)
         layout.fulcio_config.write_text(json.dumps(config, indent=2))
-    stack = RealStack(hallmark, layout, layout.load(), Supervisor(), passphrase(settings, layout))
-    stack.start()
+    stack = RealStack(hallmark, layout, layout.load(), Supervisor(), passphrase(settings, layout), held=held)
+    try:
+        stack.start()
+    except BaseException:
+        stack.close()
+        raise
     return stack
 
 
@@ -94,8 +111,7 @@ def real_stack(tmp_path_factory):
                         stack.token("first-signer"), str(first))
     assert done.returncode == 0, done.stderr
     yield stack
-    stack.supervisor.stop()
-    stack.hallmark.stop()
+    stack.close()
 
 
 COSIGN = Path(__file__).resolve().parents[2] / ".sigstore-bin" / "cosign"
@@ -106,8 +122,7 @@ def own_stack(tmp_path):
     """A fresh stack of one test's own (to stop, restart, or see its first entry)."""
     stack = start_real_stack(tmp_path / "stack")
     yield stack
-    stack.supervisor.stop()
-    stack.hallmark.stop()
+    stack.close()
 
 
 def cosign(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -128,13 +143,24 @@ def token_file(folder: Path, token: str) -> Path:
     return path
 
 
-JUDGES = Path(__file__).resolve().parent
+@contextmanager
+def one_tsa_per_machine(timeout: float = 900):
+    """Held while a stack runs: timestamp-server binds metrics to port 2112 on every interface with
+    no flag to move it, so two stacks cannot run on one machine at once. Test processes (xdist
+    workers) take turns through this lock file instead."""
+    path = Path(tempfile.gettempdir()) / "hallmark-judges-port-2112.lock"
+    with path.open("w") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another test process held {path} for {timeout:.0f} s")
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
-
-@pytest.hookimpl(tryfirst=True)          # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(config, items):
-    """Every judge on one xdist worker, one after another: timestamp-server binds metrics to port 2112
-    on every interface with no flag to move it, so two stacks cannot run on one machine at once."""
-    for item in items:
-        if JUDGES in Path(item.path).parents:
-            item.add_marker(pytest.mark.xdist_group("real-sigstore"))

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import json
 
-from judges.test_real_stack_signing import sign_with_cosign, verify_with_hallmark, verify_with_stock
+from judges.test_real_stack_signing import (
+    sign_with_cosign,
+    verify_with_hallmark,
+    verify_with_stock,
+)
 
 
 def test_cosigns_bundle_for_log_index_0(own_stack, tmp_path):

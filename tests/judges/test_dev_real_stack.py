@@ -9,9 +9,10 @@ import subprocess
 import sys
 
 import requests
+from servers import free_port
 
 from idp.instance_lock import port_free
-from servers import free_port
+from judges.conftest import one_tsa_per_machine
 
 
 def consecutive_free_ports(count: int = 8) -> int:
@@ -22,6 +23,11 @@ def consecutive_free_ports(count: int = 8) -> int:
 
 
 def test_dev_runs_the_real_stack_when_it_is_built(tmp_path):
+    with one_tsa_per_machine():
+        dev_with_the_real_stack(tmp_path)
+
+
+def dev_with_the_real_stack(tmp_path):
     port, stack_port = free_port(), consecutive_free_ports()
     env = {**os.environ, "HALLMARK_INSTANCE": str(tmp_path / "instance")}
     env.pop("HALLMARK_ISSUER", None)

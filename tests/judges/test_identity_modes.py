@@ -43,8 +43,7 @@ class StandIn:
 def real(issuers, tmp_path_factory):
     stack = start_real_stack(tmp_path_factory.mktemp("modes-real"), extra_issuers=entries(issuers))
     yield stack
-    stack.supervisor.stop()
-    stack.hallmark.stop()
+    stack.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,17 @@ import os
 import subprocess
 
 from commands import SIGSTORE, hallmark_cli
-from devstack.test_browser_signing import (enroll_in_browser, fake_browser, read_user_code, start_sign, three_files,
-                                           touch_key_at_opened_url, verify_all)
+from devstack.test_browser_signing import (
+    enroll_in_browser,
+    fake_browser,
+    read_user_code,
+    start_sign,
+    three_files,
+    touch_key_at_opened_url,
+    verify_all,
+)
 from helpers import unique_name
+
 from judges.conftest import COSIGN
 from judges.test_real_stack_signing import verify_with_cosign, verify_with_stock
 

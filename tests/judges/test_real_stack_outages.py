@@ -7,13 +7,11 @@ import json
 import time
 from pathlib import Path
 
-import pytest
 from commands import hallmark_cli, sigstore
 from helpers import unique_name
 from joserfc import jwt
 
 from idp import clock, keys
-from judges.conftest import start_real_stack
 
 
 def sign(stack, path: Path, token: str):

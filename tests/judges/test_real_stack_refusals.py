@@ -13,16 +13,6 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from idp import clock, keys
-from judges.conftest import start_real_stack
-
-
-@pytest.fixture
-def own_stack(tmp_path):
-    """A stack of this test's own: these tests stop and restart its servers."""
-    stack = start_real_stack(tmp_path / "stack")
-    yield stack
-    stack.supervisor.stop()
-    stack.hallmark.stop()
 
 
 def sign(stack, path: Path, token: str):

@@ -10,16 +10,22 @@ import time
 
 import pytest
 import requests
-
 from commands import admin_env, hallmark_cli
-from judges.test_dev_real_stack import consecutive_free_ports
 from servers import LiveServer
+
+from judges.conftest import one_tsa_per_machine
+from judges.test_dev_real_stack import consecutive_free_ports
 
 PASSPHRASE = "kV3q9-Xh2mZp7LwR4tYc8NbJ6dFs1gHaQe5uT0oI"
 
 
 @pytest.fixture
 def initialized(tmp_path):
+    with one_tsa_per_machine():
+        yield from initialize(tmp_path)
+
+
+def initialize(tmp_path):
     hallmark = LiveServer(tmp_path / "idp")
     base = consecutive_free_ports()
     env = admin_env(tmp_path / "instance", hallmark.url, HALLMARK_KEY_PASSPHRASE=PASSPHRASE)
@@ -30,7 +36,7 @@ def initialized(tmp_path):
 
 
 def test_up_starts_four_servers_says_where_and_stops_them_on_ctrl_c(initialized):
-    env, base, _ = initialized
+    env, _, _ = initialized
     process = subprocess.Popen([sys.executable, "-m", "idp.cli", "stack", "up"], env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines: list[str] = []
