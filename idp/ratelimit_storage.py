@@ -13,14 +13,25 @@ already does on read, and sweeps the stale ones inline once a minute.
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 from limits.storage import MemoryStorage, Storage
-from sqlalchemy import Float, Integer, bindparam, case, create_engine, delete, event, make_url, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    bindparam,
+    case,
+    create_engine,
+    delete,
+    event,
+    make_url,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .models import RateCounter
 
@@ -29,6 +40,8 @@ COUNTERS = RateCounter.__table__
 SCHEME = "hallmark-memory"
 SWEEP_EVERY = 60.0
 
+
+_ENGINE_LOCK = threading.Lock()
 
 class InlineExpiryMemoryStorage(MemoryStorage):
     """``MemoryStorage`` for the fixed-window strategy, without a timer thread."""
@@ -101,16 +114,23 @@ class DatabaseStorage(Storage):
         """This process's engine (made after a fork, never shared with the parent). With SQLite the
         counters live in a file of their own beside the database, written without fsync: they need
         not survive a power cut, and the main database's write lock stays free for logins."""
-        if self._engine is None or self._pid != os.getpid():
-            url = make_url(self.database_url)
-            if url.get_backend_name() == "sqlite" and url.database:
-                url = url.set(database=f"{url.database}-ratelimits")
-                engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
-                event.listen(engine, "connect", _fast_counters)
-                COUNTERS.create(engine, checkfirst=True)
-            else:
-                engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-            self._engine, self._pid, self._statement = engine, os.getpid(), None
+        if self._engine is not None and self._pid == os.getpid():
+            return self._engine
+        with _ENGINE_LOCK:                   # one engine per process, even when threads ask at once
+            if self._engine is None or self._pid != os.getpid():
+                url = make_url(self.database_url)
+                if url.get_backend_name() == "sqlite" and url.database:
+                    url = url.set(database=f"{url.database}-ratelimits")
+                    engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
+                    event.listen(engine, "connect", _fast_counters)
+                    try:
+                        COUNTERS.create(engine, checkfirst=True)
+                    except OperationalError as exc:   # another process created it between check and create
+                        if "already exists" not in str(exc):
+                            raise
+                else:
+                    engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+                self._engine, self._pid, self._statement = engine, os.getpid(), None
         return self._engine
 
     def _upsert(self):

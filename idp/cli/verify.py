@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from ..client import ClientError, UsageError, instance
-from ..client.bundles import candidates, default_bundle, load
+from ..client.bundles import candidates, default_bundle
 from ..client.names import Name, parse_name
 from ..client.policy import decide, load_policy
 from ..client.shown import shown
-from ..client.verify import parse_digest, read_input, verify
+from ..client.verify import parse_digest, read_input
+from ..client.verify_many import Job, check_all
 from .client_errors import instance_options, reported
 
 
@@ -72,16 +73,9 @@ def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, 
                 click.echo(line)
             failures += not decision.passed
     else:
-        jobs = [(Path(f"<{digest}>"), parse_digest(digest), bundles[0])] if digest else \
-            [(a, None, bundles[i] if i < len(bundles) else default_bundle(a)) for i, a in enumerate(files)]
-        for artifact, prehashed, bundle_path in jobs:
-            try:
-                data = prehashed or read_input(artifact)       # a missing file is named before its bundle
-                loaded = load(bundle_path)
-                verified = verify(target, data, loaded, identity=wanted, issuer_url=issuer)
-            except ClientError as exc:
-                click.echo(f"FAIL: {shown(artifact)}: {str(exc).removeprefix(f'{shown(artifact)}: ')}")
-                failures += 1
-                continue
-            click.echo(f"OK: {shown(artifact)}: {verified.describe()}")
+        jobs = [Job(Path(f"<{digest}>"), bundles[0], parse_digest(digest))] if digest else \
+            [Job(a, bundles[i] if i < len(bundles) else default_bundle(a)) for i, a in enumerate(files)]
+        for passed, line in check_all(target, jobs, wanted, issuer):
+            click.echo(line)
+            failures += not passed
     sys.exit(1 if failures else 0)

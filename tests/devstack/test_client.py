@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import time
 
@@ -29,8 +30,10 @@ def signed(hallmark, stack, token_for, tmp_path_factory):
 def test_sign_writes_a_bundle_per_file_with_progress(signed, hallmark):
     files, result = signed
     assert f"Signing as {hallmark.url}/u/maria" in result.stderr
-    for number, path in enumerate(files, 1):
-        assert f"[{number}/3] {path}" in result.stderr
+    for number in range(1, 4):                     # files are signed side by side: counted as they finish
+        assert result.stderr.count(f"[{number}/3] ") == 1, result.stderr
+    for path in files:
+        assert re.search(rf"\[\d/3\] {re.escape(str(path))} → ", result.stderr), result.stderr
         assert path.with_name(path.name + ".sigstore.json").exists()
 
 
@@ -133,3 +136,23 @@ def test_expired_token_and_unknown_issuer_are_explained(stack, issuers, tmp_path
     result = hallmark_cli("sign", "--trust-config", str(stack.trust_config), "--identity-token", stranger,
                           str(artifact))
     assert result.returncode == 1 and "unknown issuer" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_many_files_verify_in_worker_processes_in_order_and_a_changed_one_fails_alone(hallmark, stack, token_for,
+                                                                                      tmp_path):
+    files = []
+    for i in range(40):                            # above IN_PROCESS_BELOW: verified by worker processes
+        path = tmp_path / f"many-{i:02d}.txt"
+        path.write_text(f"file {i}\n")
+        files.append(path)
+    signed = hallmark_cli("sign", "--trust-config", str(stack.trust_config), "--identity-token",
+                          token_for("many"), *map(str, files))
+    assert signed.returncode == 0, signed.stderr
+    files[17].write_text("changed after signing\n")
+    result = hallmark_cli("verify", "--trust-config", str(stack.trust_config), "--identity",
+                          f"{hallmark.url}/u/many", "--issuer", hallmark.url, *map(str, files))
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1 and len(lines) == 40, result.stdout + result.stderr
+    for i, line in enumerate(lines):
+        assert line.startswith(("FAIL: " if i == 17 else "OK: ") + str(files[i]) + ": "), line
+    assert "the file changed since it was signed" in lines[17]
