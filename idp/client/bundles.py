@@ -112,24 +112,22 @@ def statement_subjects(statement: object) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def with_proto3_defaults(raw: dict) -> dict:
-    """Restore the zero values protobuf JSON may leave out: cosign writes the first entry of a log
-    without ``logIndex`` and a one-entry proof without ``hashes``, and sigstore-python's models
-    require both."""
+def with_proto3_defaults(raw: dict) -> bool:
+    """Restore, in place, the zero values protobuf JSON may leave out: cosign writes the first entry
+    of a log without ``logIndex`` and a one-entry proof without ``hashes``, and sigstore-python's
+    models require both. Returns whether anything was missing."""
+    restored = False
     material = field(raw, "verificationMaterial")
     entries = field(material, "tlogEntries") if isinstance(material, dict) else None
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict):
             continue
-        if field(entry, "logIndex") is None:
-            entry["logIndex"] = "0"
         proof = field(entry, "inclusionProof")
-        if isinstance(proof, dict):
-            if field(proof, "logIndex") is None:
-                proof["logIndex"] = "0"
-            if field(proof, "hashes") is None:
-                proof["hashes"] = []
-    return raw
+        for holder, name, zero in ((entry, "logIndex", "0"), (proof, "logIndex", "0"), (proof, "hashes", [])):
+            if isinstance(holder, dict) and field(holder, name) is None:
+                holder[name] = zero
+                restored = True
+    return restored
 
 
 def first_timestamp(raw: dict) -> datetime | None:
@@ -162,7 +160,7 @@ def parse(text: str, path: Path) -> LoadedBundle:
         raw = json.loads(text)
         if not isinstance(raw, dict):
             raise ValueError("the bundle is not a JSON object")
-        bundle = Bundle.from_json(json.dumps(with_proto3_defaults(raw)))
+        bundle = Bundle.from_json(json.dumps(raw) if with_proto3_defaults(raw) else text)
         subjects = subjects_of(raw)
         timestamp = first_timestamp(raw)
         entries = field(field(raw, "verificationMaterial"), "tlogEntries") or [{}]

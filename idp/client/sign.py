@@ -120,7 +120,7 @@ def signed_artifact(signer: Signer, path: Path, data: bytes) -> Bundle:
     return signer.sign_artifact(data)
 
 
-DEFAULT_JOBS = 8
+DEFAULT_JOBS = 32
 
 
 def sign_files(files: list[Path], token: IdentityToken, instance: Instance, *, overwrite: bool = False,
