@@ -97,7 +97,10 @@ def test_cosign_logs_in_at_hallmark_in_the_browser_and_signs_on_the_real_stack(r
     env.update(HOME=str(tmp_path), TUF_ROOT=str(tmp_path / "tuf"), PATH=f"{bin_dir}:{env['PATH']}")
     # cosign v3 refuses --oidc-issuer beside --signing-config ("cannot specify service URLs and use
     # signing config"): the issuer is the signing config's oidcUrls, which name Hallmark.
-    process = subprocess.Popen([str(COSIGN), "sign-blob", "--yes", "--oidc-client-id", "sigstore", "--fulcio-auth-flow", "normal",
+    # --oidc-disable-ambient-providers: a token file at /var/run/sigstore/cosign/oidc-token, or CI
+    # credentials, would otherwise be used instead of the login.
+    process = subprocess.Popen([str(COSIGN), "sign-blob", "--yes", "--oidc-client-id", "sigstore",
+                                "--oidc-disable-ambient-providers", "--fulcio-auth-flow", "normal",
                                 "--signing-config", str(real_stack.layout.signing_config),
                                 "--trusted-root", str(real_stack.layout.trusted_root), "--bundle", str(bundle),
                                 str(artifact)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
