@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import make_settings  # noqa: E402
+
 from idp import create_app  # noqa: E402
 
 
@@ -104,3 +107,23 @@ def key_page(browser):
     page = KeyPage(browser)
     yield page
     page.close()
+
+
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory):
+    """One initialised SoftHSM2 token for the session (SoftHSM reads its config once per process)."""
+    if not shutil.which("softhsm2-util") or not os.path.exists(SOFTHSM_MODULE):
+        pytest.fail("SoftHSM2 is not installed: run 'make test' (it installs Debian's softhsm2)")
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "hallmark", "--pin", "246810",
+                    "--so-pin", "13579"], check=True, capture_output=True)
+    pin_file = folder / "pin"
+    pin_file.write_text("246810\n")
+    return pin_file

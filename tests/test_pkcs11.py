@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
 import pytest
+from conftest import SOFTHSM_MODULE as MODULE
+from helpers import enroll, make_settings, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from helpers import enroll, make_settings, sigstore_token
 from idp import create_app, keys
 from idp.config import ConfigError, Settings
 from idp.models import SigningKey
-
-MODULE = "/usr/lib/softhsm/libsofthsm2.so"
-
-
-@pytest.fixture(scope="session")
-def softhsm(tmp_path_factory):
-    """One initialised SoftHSM2 token for the session (SoftHSM reads its config once per process)."""
-    if not shutil.which("softhsm2-util") or not os.path.exists(MODULE):
-        pytest.fail("SoftHSM2 is not installed: run 'make test' (it installs Debian's softhsm2)")
-    folder = tmp_path_factory.mktemp("softhsm")
-    (folder / "tokens").mkdir()
-    conf = folder / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "hallmark", "--pin", "246810",
-                    "--so-pin", "13579"], check=True, capture_output=True)
-    pin_file = folder / "pin"
-    pin_file.write_text("246810\n")
-    return pin_file
 
 
 @pytest.fixture

@@ -139,3 +139,10 @@ def test_a_bad_public_url_is_refused_and_nothing_is_made(tmp_path, value, said):
     done = hallmark_cli("stack", "init", "--public-url", value, env=env)
     assert done.returncode == 1 and said in done.stderr, done.stderr
     assert not (tmp_path / "instance" / "stack" / "stack.json").exists()
+
+
+def test_ca_custody_pkcs11_without_a_token_configured_is_refused_and_nothing_is_made(tmp_path):
+    env = admin_env(tmp_path / "instance", HALLMARK_KEY_PASSPHRASE=PASSPHRASE)
+    done = hallmark_cli("stack", "init", "--ca-custody", "pkcs11", env=env)
+    assert done.returncode == 1 and "needs HALLMARK_PKCS11_MODULE" in done.stderr, done.stderr
+    assert not (tmp_path / "instance" / "stack" / "stack.json").exists()

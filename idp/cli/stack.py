@@ -41,9 +41,13 @@ def command() -> None:
 @click.option("--public-host", default="localhost", show_default=True,
               help="Host name in the URLs signers and verifiers use.")
 @click.option("--organization", default="Hallmark", show_default=True, help="Named in the CA and TSA certificates.")
+@click.option("--ca-custody", type=click.Choice(["file", "pkcs11"]), default="file", show_default=True,
+              help="file: Fulcio's CA key encrypted on disk; pkcs11: made inside Hallmark's PKCS#11 token "
+                   "(HALLMARK_PKCS11_*), never leaving it.")
 @click.option("--public-url", "public_urls", multiple=True, metavar="SERVICE=URL",
               help="Behind a TLS proxy: the public URL of fulcio, tesseract, rekor or tsa (repeatable).")
-def init(base_port: int | None, host: str, public_host: str, organization: str, public_urls: tuple[str, ...]) -> None:
+def init(base_port: int | None, host: str, public_host: str, organization: str, ca_custody: str,
+         public_urls: tuple[str, ...]) -> None:
     """Create the CA, the log and TSA keys, the trusted root and signing config; publish them over TUF."""
     from ..identity import IdentityConfigError
     from ..stack.create import init as create
@@ -57,7 +61,8 @@ def init(base_port: int | None, host: str, public_host: str, organization: str, 
     if any(not sep for _, sep, _ in pairs):
         raise click.ClickException("--public-url takes SERVICE=URL, e.g. rekor=https://rekor.example.org")
     config = StackConfig(issuer=settings.issuer, host=host, public_host=public_host, ports=ports,
-                         organization=organization, public_urls={k: v.rstrip("/") for k, _, v in pairs})
+                         organization=organization, public_urls={k: v.rstrip("/") for k, _, v in pairs},
+                         ca_custody=ca_custody)
     try:
         made = create(settings, layout, config)
     except (StackConfigError, IdentityConfigError) as exc:

@@ -54,6 +54,26 @@ def _write_json(path: Path, document: dict) -> None:
     os.replace(temporary, path)
 
 
+def _ca_in_token(settings: Settings, layout: Layout, config: StackConfig) -> list:
+    """The intermediate's key made inside Hallmark's PKCS#11 token (sensitive, not extractable), its
+    certificate signed by a root whose key is never stored; and Fulcio's crypto11 configuration."""
+    from ..hsm import HsmError, store_for
+
+    if not settings.pkcs11_module:
+        raise StackConfigError("--ca-custody pkcs11 needs HALLMARK_PKCS11_MODULE, HALLMARK_PKCS11_TOKEN_LABEL and "
+                               "HALLMARK_PKCS11_PIN_FILE (the token Hallmark's own keys use)")
+    try:
+        public = store_for(settings).generate(config.ca_key_label)
+    except HsmError as exc:
+        raise StackConfigError(str(exc)) from exc
+    chain = pki.ca_chain_for(config.organization, public)
+    pki.write_chain(layout.fulcio_issuing, chain[:1])
+    layout.crypto11.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_private(layout.crypto11, json.dumps({"Path": settings.pkcs11_module, "TokenLabel": settings.pkcs11_token_label,
+                                               "Pin": settings.pkcs11_pin}).encode())
+    return chain
+
+
 def init(settings: Settings, layout: Layout, config: StackConfig) -> list[str]:
     """Create the stack in ``layout.folder`` (which must not hold one); returns what was made."""
     config.check()
@@ -63,8 +83,11 @@ def init(settings: Settings, layout: Layout, config: StackConfig) -> list[str]:
     for sub in ("fulcio", "tesseract", "rekor", "tsa", "logs", "data"):
         (layout.folder / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
     secret = passphrase(settings, layout, create=True)
-    ca_key, ca_chain = pki.ca_chain(config.organization)
-    pki.write_encrypted_key(layout.fulcio_key, ca_key, secret)
+    if config.ca_custody == "pkcs11":
+        ca_chain = _ca_in_token(settings, layout, config)
+    else:
+        ca_key, ca_chain = pki.ca_chain(config.organization)
+        pki.write_encrypted_key(layout.fulcio_key, ca_key, secret)
     pki.write_chain(layout.fulcio_chain, ca_chain)
     layout.fulcio_config.write_text(fulcio_config(settings) + "\n")
 
@@ -87,7 +110,9 @@ def init(settings: Settings, layout: Layout, config: StackConfig) -> list[str]:
     _write_json(layout.signing_config, signing)
     _write_json(layout.trust_config, client_trust_config(root, signing))
     layout.config.write_text(config.to_json() + "\n")
-    return [f"Fulcio CA (root + intermediate, key encrypted): {layout.fulcio_chain}",
+    custody = (f"key in the PKCS#11 token {settings.pkcs11_token_label!r} as {config.ca_key_label!r}"
+               if config.ca_custody == "pkcs11" else "key encrypted")
+    return [f"Fulcio CA (root + intermediate, {custody}): {layout.fulcio_chain}",
             f"CT log key (TesseraCT, origin {config.ct_origin}): {layout.ct_key}",
             f"Rekor v2 checkpoint key (Ed25519, origin {config.rekor_origin}): {layout.rekor_key}",
             f"timestamp authority chain (leaf with a critical timeStamping key usage): {layout.tsa_chain}",

@@ -49,6 +49,8 @@ class StackConfig:
     organization: str = "Hallmark"
     checkpoint_interval: str = "1s"
     public_urls: dict[str, str] = field(default_factory=dict)     # behind a TLS proxy: service → https URL
+    ca_custody: str = "file"             # "file" (encrypted PKCS#8) or "pkcs11" (the key in Hallmark's token)
+    ca_key_label: str = "hallmark-fulcio-ca"
 
     def url(self, service: str) -> str:
         """Where signers and verifiers reach ``service``: its public URL when one was given."""
@@ -84,7 +86,10 @@ class StackConfig:
         return cls(**{**data, "ports": Ports(**data.get("ports", {}))})
 
     def check(self) -> None:
-        """Public URLs name known services and are http(s) URLs without a path, query or fragment."""
+        """Public URLs name known services and are http(s) URLs without a path, query or fragment;
+        the CA's key is in a file or a PKCS#11 token."""
+        if self.ca_custody not in ("file", "pkcs11"):
+            raise StackConfigError(f"the CA key custody is 'file' or 'pkcs11', not {self.ca_custody!r}")
         for name, url in self.public_urls.items():
             parts = urlsplit(url)
             if name not in SERVICES:
@@ -129,6 +134,8 @@ FILES = {
     "fulcio_config": "fulcio/config.json",
     "fulcio_key": "fulcio/ca.key.pem",              # the intermediate's key, encrypted
     "fulcio_chain": "fulcio/ca-chain.pem",          # intermediate, then root
+    "fulcio_issuing": "fulcio/issuing-ca.pem",      # pkcs11 custody: the intermediate alone, for Fulcio
+    "crypto11": "secrets/crypto11.json",            # pkcs11 custody: Fulcio's module, token and PIN
     "ct_key": "tesseract/log.key.pem",
     "ct_public": "tesseract/log.pub.pem",
     "ct_roots": "tesseract/roots.pem",              # the roots TesseraCT accepts: Fulcio's

@@ -57,14 +57,21 @@ def certificate(subject: x509.Name, key: ec.EllipticCurvePublicKey, *, issuer: x
 
 def ca_chain(organization: str) -> tuple[ec.EllipticCurvePrivateKey, list[x509.Certificate]]:
     """Fulcio's CA: a root and an intermediate allowed to issue code-signing certificates.
-    Returns the intermediate's key and ``[intermediate, root]``."""
-    root_key, key = ec.generate_private_key(ec.SECP384R1()), ec.generate_private_key(ec.SECP384R1())
+    Returns the intermediate's key and ``[intermediate, root]``; the root's key is not kept."""
+    key = ec.generate_private_key(ec.SECP384R1())
+    return key, ca_chain_for(organization, key.public_key())
+
+
+def ca_chain_for(organization: str, key: ec.EllipticCurvePublicKey) -> list[x509.Certificate]:
+    """A root (its key made here and dropped) and an intermediate for ``key``, a key held elsewhere
+    (an HSM): ``[intermediate, root]``."""
+    root_key = ec.generate_private_key(ec.SECP384R1())
     root = certificate(name(organization, f"{organization} root CA"), root_key.public_key(), issuer=None,
                        issuer_key=root_key, lifetime=CA_LIFETIME, path_length=1, purpose=None)
-    intermediate = certificate(name(organization, f"{organization} intermediate CA"), key.public_key(),
-                               issuer=root, issuer_key=root_key, lifetime=CA_LIFETIME, path_length=0,
+    intermediate = certificate(name(organization, f"{organization} intermediate CA"), key, issuer=root,
+                               issuer_key=root_key, lifetime=CA_LIFETIME, path_length=0,
                                purpose=ExtendedKeyUsageOID.CODE_SIGNING)
-    return key, [intermediate, root]
+    return [intermediate, root]
 
 
 def tsa_chain(organization: str) -> tuple[ec.EllipticCurvePrivateKey, list[x509.Certificate]]:

@@ -75,6 +75,17 @@ def ready_urls(config: StackConfig) -> dict[str, str]:
     return {name: urls[name] for name in SERVICES}
 
 
+def _fulcio_ca(layout: Layout, config: StackConfig) -> list[str]:
+    """Fulcio's CA flags: the encrypted key file, or the key in a PKCS#11 token (crypto11)."""
+    if config.ca_custody == "pkcs11":
+        # pkcs11ca reads the issuing certificate from --aws-hsm-root-ca-path despite its name, and
+        # insists that --hsm-caroot-id is set even then.
+        return ["--ca=pkcs11ca", f"--pkcs11-config-path={layout.crypto11}", "--hsm-caroot-id=file",
+                f"--aws-hsm-root-ca-path={layout.fulcio_issuing}", f"--hsm-key-label={config.ca_key_label}"]
+    return ["--ca=fileca", f"--fileca-cert={layout.fulcio_chain}", f"--fileca-key={layout.fulcio_key}",
+            "--fileca-watch=false"]
+
+
 def services(layout: Layout, config: StackConfig, passphrase: str) -> list[Service]:
     """The servers in start order (the CT log before Fulcio, which submits to it)."""
     host, ports, ready = config.host, config.ports, ready_urls(config)
@@ -102,8 +113,7 @@ def services(layout: Layout, config: StackConfig, passphrase: str) -> list[Servi
             ports=((host, ports.tsa, "HTTP"),
                    ("0.0.0.0", TSA_METRICS_PORT, "metrics; fixed in timestamp-server, one TSA per machine"))),
         "fulcio": Service("fulcio", [
-            binary("fulcio"), "serve", "--ca=fileca", f"--fileca-cert={layout.fulcio_chain}",
-            f"--fileca-key={layout.fulcio_key}", "--fileca-watch=false", f"--ct-log-url={config.ct_url}",
+            binary("fulcio"), "serve", *_fulcio_ca(layout, config), f"--ct-log-url={config.ct_url}",
             f"--ct-log-public-key-path={layout.ct_public}", f"--config-path={layout.fulcio_config}",
             f"--host={host}", f"--port={ports.fulcio}", f"--grpc-host={host}", f"--grpc-port={ports.fulcio_grpc}",
             f"--metrics-port={ports.fulcio_metrics}", f"--legacy-unix-domain-socket=@hallmark-fulcio-{ports.fulcio}",

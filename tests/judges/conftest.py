@@ -71,7 +71,8 @@ class RealStack:
         return f"{self.hallmark.url}/u/{username}"
 
 
-def start_real_stack(folder: Path, extra_issuers: dict | None = None, **overrides) -> RealStack:
+def start_real_stack(folder: Path, extra_issuers: dict | None = None, ca_custody: str = "file",
+                     **overrides) -> RealStack:
     """Hallmark on a LiveServer, then ``hallmark stack init``'s files and the four servers. Fulcio also
     trusts ``extra_issuers`` (Fulcio ``OIDCIssuers`` entries, e.g. test issuers of other types)."""
     missing = missing_binaries()
@@ -83,7 +84,7 @@ def start_real_stack(folder: Path, extra_issuers: dict | None = None, **override
     settings = make_settings(folder / "idp", issuer=hallmark.url, **overrides)
     layout = Layout(folder / "stack")
     ports = Ports(**{name: free_port() for name in Ports.__dataclass_fields__})
-    init(settings, layout, StackConfig(issuer=hallmark.url, ports=ports))
+    init(settings, layout, StackConfig(issuer=hallmark.url, ports=ports, ca_custody=ca_custody))
     if extra_issuers:
         config = json.loads(layout.fulcio_config.read_text())
         config["OIDCIssuers"].update(extra_issuers)
