@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from commands import sigstore
+from commands import hallmark_cli, sigstore
 from helpers import unique_name
 from servers import Devstack, TestIssuer
 
@@ -143,3 +143,16 @@ def test_the_stand_in_refuses_every_token_the_real_fulcio_refuses_and_the_same_w
         assert judged.json()["message"] == imitated.json()["message"], case
         assert judged.json()["code"] == imitated.json()["code"] == 3, case
         assert imitated.json()["details"], f"{case}: the stand-in gives its reason"
+
+
+def test_hallmark_sign_surfaces_the_refusal_of_an_unverified_email(stack, issuers, tmp_path):
+    """On the real stack the answer is Fulcio's one sentence; the stand-in adds its reason."""
+    artifact = tmp_path / "x.txt"
+    artifact.write_text("x")
+    token = issuers["email"].token(email="ada@example.org", email_verified=False)
+    done = hallmark_cli("sign", "--trust-config", str(stack.trust_config), "--identity-token", token, str(artifact))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "answered HTTP 400: There was an error processing the identity token" in done.stderr, done.stderr
+    if isinstance(stack, StandIn):
+        assert "email_verified claim was false" in done.stderr
+    assert not artifact.with_name("x.txt.sigstore.json").exists()

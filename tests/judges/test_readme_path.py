@@ -10,12 +10,12 @@ import subprocess
 import sys
 
 import pytest
-
 from commands import SIGSTORE, admin_env, hallmark_cli
 from helpers import enroll, sigstore_token
+from servers import LiveServer
+
 from judges.conftest import cosign, one_tsa_per_machine, token_file
 from judges.test_dev_real_stack import consecutive_free_ports
-from servers import LiveServer
 
 PASSPHRASE = "Rt7mQ2-vX9pLk4Zs8WnB3cYh6DfG1jEa5uK0oTqI"
 
