@@ -109,7 +109,7 @@ def key_page(browser):
     page.close()
 
 
-SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+from helpers import SOFTHSM_MODULE  # noqa: E402
 
 
 @pytest.fixture(scope="session")

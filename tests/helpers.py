@@ -6,19 +6,22 @@ import base64
 import hashlib
 import re
 import secrets
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from pathlib import Path
+from softauthn import SoftAuthenticator
 
 from idp import invites
 from idp.config import Settings
-from softauthn import SoftAuthenticator
 
 TEST_LIMITS = {"ratelimit_login": "1000 per minute", "ratelimit_token": "1000 per minute"}
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 AUTHORIZE_REQUEST_RE = re.compile(r'data-authorize-request="([^"]+)"')
 # Client authentication as sigstore-python sends it: HTTP Basic with the id and an empty secret.
 SIGSTORE_BASIC = {"Authorization": "Basic " + base64.b64encode(b"sigstore:").decode()}
+
+
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"      # Debian's softhsm2 (make system-deps)
 
 
 def make_settings(tmp_path: Path, **overrides) -> Settings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SOFTHSM_MODULE as MODULE
+from helpers import SOFTHSM_MODULE as MODULE
 from helpers import enroll, make_settings, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import KeySet

@@ -5,7 +5,7 @@ bundles verify with the stock client."""
 from __future__ import annotations
 
 from commands import hallmark_cli, sigstore
-from conftest import SOFTHSM_MODULE
+from helpers import SOFTHSM_MODULE
 
 from idp.hsm import store_for
 from judges.conftest import start_real_stack
