@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import make_settings  # noqa: E402
+from helpers import SOFTHSM_MODULE, make_settings  # noqa: E402
 
 from idp import create_app  # noqa: E402
 
@@ -107,9 +107,6 @@ def key_page(browser):
     page = KeyPage(browser)
     yield page
     page.close()
-
-
-from helpers import SOFTHSM_MODULE  # noqa: E402
 
 
 @pytest.fixture(scope="session")

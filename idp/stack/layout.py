@@ -102,15 +102,26 @@ class StackConfig:
 
 @dataclass(frozen=True)
 class Layout:
-    """The stack's folder and every file in it."""
+    """The stack's folder and every file in it (private keys 0600, created once by ``init``)."""
 
     folder: Path
 
-    def __getattr__(self, item: str) -> Path:      # only for the names in FILES
-        try:
-            return self.folder / FILES[item]
-        except KeyError:
-            raise AttributeError(item) from None
+    config = property(lambda self: self.folder / FILENAME)
+    passphrase = property(lambda self: self.folder / "secrets" / "passphrase")
+    fulcio_config = property(lambda self: self.folder / "fulcio" / "config.json")
+    fulcio_key = property(lambda self: self.folder / "fulcio" / "ca.key.pem")         # the intermediate's, encrypted
+    fulcio_chain = property(lambda self: self.folder / "fulcio" / "ca-chain.pem")     # intermediate, then root
+    fulcio_issuing = property(lambda self: self.folder / "fulcio" / "issuing-ca.pem")  # pkcs11: the intermediate
+    crypto11 = property(lambda self: self.folder / "secrets" / "crypto11.json")       # pkcs11: module, token, PIN
+    ct_key = property(lambda self: self.folder / "tesseract" / "log.key.pem")
+    ct_public = property(lambda self: self.folder / "tesseract" / "log.pub.pem")
+    ct_roots = property(lambda self: self.folder / "tesseract" / "roots.pem")         # Fulcio's root
+    rekor_key = property(lambda self: self.folder / "rekor" / "checkpoint.key.pem")   # Ed25519
+    tsa_key = property(lambda self: self.folder / "tsa" / "signer.key.pem")           # encrypted
+    tsa_chain = property(lambda self: self.folder / "tsa" / "chain.pem")              # leaf, then root
+    trusted_root = property(lambda self: self.folder / "trusted_root.json")
+    signing_config = property(lambda self: self.folder / "signing_config.v0.2.json")
+    trust_config = property(lambda self: self.folder / "trust_config.json")           # both, for --trust-config
 
     def log(self, service: str) -> Path:
         return self.folder / "logs" / f"{service}.log"
@@ -126,23 +137,3 @@ class Layout:
         except (OSError, ValueError, TypeError) as exc:
             raise StackConfigError(f"{self.config} is unusable ({exc}); move the folder away and run "
                                    "'hallmark stack init' again") from exc
-
-
-FILES = {
-    "config": FILENAME,
-    "passphrase": "secrets/passphrase",
-    "fulcio_config": "fulcio/config.json",
-    "fulcio_key": "fulcio/ca.key.pem",              # the intermediate's key, encrypted
-    "fulcio_chain": "fulcio/ca-chain.pem",          # intermediate, then root
-    "fulcio_issuing": "fulcio/issuing-ca.pem",      # pkcs11 custody: the intermediate alone, for Fulcio
-    "crypto11": "secrets/crypto11.json",            # pkcs11 custody: Fulcio's module, token and PIN
-    "ct_key": "tesseract/log.key.pem",
-    "ct_public": "tesseract/log.pub.pem",
-    "ct_roots": "tesseract/roots.pem",              # the roots TesseraCT accepts: Fulcio's
-    "rekor_key": "rekor/checkpoint.key.pem",        # Ed25519
-    "tsa_key": "tsa/signer.key.pem",                # encrypted
-    "tsa_chain": "tsa/chain.pem",                   # leaf, then root
-    "trusted_root": "trusted_root.json",
-    "signing_config": "signing_config.v0.2.json",
-    "trust_config": "trust_config.json",            # both in one, for --trust-config
-}
