@@ -53,6 +53,7 @@ class Settings:
     identity_mode: str = "uri"
     subject_domain: str = ""
     token_lifetime: int = 600
+    signing_record_days: int = 396          # about 13 months: what the identity monitor can match against
     code_lifetime: int = 60
     challenge_lifetime: int = 300
     invite_lifetime: int = 86400
@@ -119,6 +120,11 @@ class Settings:
                 if not raw.isdigit() or int(raw) <= 0:
                     raise ConfigError(f"HALLMARK_{name} must be a positive number of seconds, got {raw!r}")
                 values[key] = int(raw)
+        if get("SIGNING_RECORD_DAYS") is not None:
+            raw = get("SIGNING_RECORD_DAYS")
+            if not raw.isdigit() or int(raw) <= 0:
+                raise ConfigError(f"HALLMARK_SIGNING_RECORD_DAYS must be a positive number of days, got {raw!r}")
+            values["signing_record_days"] = int(raw)
         if get("SMTP_PORT"):
             if not get("SMTP_PORT").isdigit():
                 raise ConfigError(f"HALLMARK_SMTP_PORT must be a port number, got {get('SMTP_PORT')!r}")

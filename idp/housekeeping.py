@@ -4,6 +4,8 @@ Every login leaves a challenge, a code, a token record and perhaps a login grant
 at hundreds of sign-ins a second these tables would grow without end. What is kept, and why:
 - a code stays until the tokens it issued have expired, so that replaying it still revokes them;
 - token records stay until the token expires (userinfo checks revocation by ``jti``);
+- signing records stay for ``HALLMARK_SIGNING_RECORD_DAYS`` (about 13 months): the identity monitor
+  matches certificates in the logs against them;
 - the audit log, users, keys, credentials and invitations are never purged here.
 
 Rows go in batches, each its own short transaction, so that on SQLite logins keep getting the write
@@ -20,7 +22,7 @@ from sqlalchemy import delete, select
 from . import clock
 from .config import Settings
 from .extensions import db
-from .models import AuthorizationCode, Challenge, DeviceCode, IssuedToken, LoginGrant
+from .models import AuthorizationCode, Challenge, DeviceCode, IssuedToken, LoginGrant, SigningRecord
 
 
 BATCH = 5000
@@ -50,5 +52,7 @@ def purge_expired(settings: Settings, batch_size: int = BATCH) -> dict[str, int]
         ("challenges", Challenge, Challenge.created_at < stale_touch),
         ("login grants", LoginGrant, LoginGrant.created_at < stale_touch),
         ("device codes", DeviceCode, DeviceCode.expires_at < now),
+        ("signing records", SigningRecord,
+         SigningRecord.issued_at < now - timedelta(days=settings.signing_record_days)),
     ]
     return {name: _delete_in_batches(model, condition, batch_size) for name, model, condition in steps}

@@ -177,6 +177,23 @@ class IssuedToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class SigningRecord(db.Model):
+    """What a monitor needs about each token minted for the signing client, kept for months after the
+    token row is purged: who, through which client and key touch, when. No token, no IP address —
+    only a digest of the token's ``jti``, enough to tell a certificate made from it."""
+
+    __tablename__ = "signing_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(512), nullable=False, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    client_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    grant: Mapped[str] = mapped_column(String(32), nullable=False)
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"), nullable=True)
+    jti_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 class SigningKey(db.Model):
     """A token-signing key; the private half is an encrypted PKCS#8 PEM (``None`` once retired)."""
 

@@ -29,11 +29,11 @@ from sqlalchemy import bindparam, insert, select, update
 
 from . import audit, clock, inline_sweep, keys, ttlcache
 from .accounts import enabled_account
-from .clients import redirect_allowed, secret_matches
+from .clients import SIGSTORE_CLIENT_ID, redirect_allowed, secret_matches
 from .config import Settings
 from .extensions import db, run, settings
 from .identity import identity_claims
-from .models import AuthorizationCode, Client, Credential, DeviceCode, IssuedToken, User
+from .models import AuthorizationCode, Client, Credential, DeviceCode, IssuedToken, SigningRecord, User
 from .secretfiles import sha256_hex
 
 SCOPES = ["openid", "email"]
@@ -140,6 +140,7 @@ SELECT_CODE = select(CODES).where(CODES.c.code_hash == bindparam("hash"))
 CONSUME_CODE = (update(CODES).where(CODES.c.id == bindparam("code_id"), CODES.c.used_at.is_(None))
                 .values(used_at=bindparam("now")))
 INSERT_TOKEN = insert(IssuedToken.__table__)
+INSERT_SIGNING_RECORD = insert(SigningRecord.__table__)
 CREDENTIAL_NAME = select(Credential.__table__.c.name).where(Credential.__table__.c.id == bindparam("cred_id"))
 
 
@@ -392,9 +393,16 @@ def save_token(token: dict, request) -> None:
                   if origin.credential_id else None)
     if origin.code is not None:
         _consume(origin.code)
+    now = clock.now()
+    expires_at = now + timedelta(seconds=cfg.token_lifetime)
     run(INSERT_TOKEN, dict(
         jti=g.token_jti, code_id=origin.code.id if origin.code else None, client_id=origin.client_id,
-        user_id=request.user.id, expires_at=clock.now() + timedelta(seconds=cfg.token_lifetime), revoked_at=None))
+        user_id=request.user.id, expires_at=expires_at, revoked_at=None))
+    if origin.client_id == SIGSTORE_CLIENT_ID:      # a token Fulcio accepts: the monitor matches certificates to it
+        run(INSERT_SIGNING_RECORD, dict(
+            subject=identity_claims(request.user, cfg)["sub"], user_id=request.user.id, client_id=origin.client_id,
+            grant=origin.grant, credential_id=origin.credential_id, jti_sha256=sha256_hex(g.token_jti),
+            issued_at=now, expires_at=expires_at))
     audit.record("token.issued", user=request.user, client=origin.client_id, grant=origin.grant,
                  sub=identity_claims(request.user, cfg)["sub"], jti=g.token_jti,
                  credential=credential, commit=False)
