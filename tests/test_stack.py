@@ -146,3 +146,19 @@ def test_ca_custody_pkcs11_without_a_token_configured_is_refused_and_nothing_is_
     done = hallmark_cli("stack", "init", "--ca-custody", "pkcs11", env=env)
     assert done.returncode == 1 and "needs HALLMARK_PKCS11_MODULE" in done.stderr, done.stderr
     assert not (tmp_path / "instance" / "stack" / "stack.json").exists()
+
+
+def test_a_stack_made_for_another_issuer_is_refused_by_up_and_status(stack_env):
+    env, _, _ = stack_env
+    moved = {**env, "HALLMARK_ISSUER": "http://localhost:9999"}
+    for command in ("up", "status"):
+        done = hallmark_cli("stack", command, env=moved)
+        assert done.returncode == 1 and "was made for the issuer http://localhost:8080" in done.stderr, done.stderr
+
+
+def test_binding_beyond_loopback_needs_public_names(tmp_path):
+    env = admin_env(tmp_path / "instance", HALLMARK_KEY_PASSPHRASE=PASSPHRASE)
+    done = hallmark_cli("stack", "init", "--host", "0.0.0.0", env=env)
+    assert done.returncode == 1 and "give --public-host NAME" in done.stderr, done.stderr
+    done = hallmark_cli("stack", "init", "--host", "0.0.0.0", "--public-host", "sigstore.example.org", env=env)
+    assert done.returncode == 0, done.stderr

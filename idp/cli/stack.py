@@ -20,13 +20,20 @@ def _layout(settings: Settings):
 
 
 def _loaded(settings: Settings):
+    """The stack's layout and configuration; refused when it was made for another issuer (its Fulcio
+    would trust that one, and refuse every token of this one)."""
     from ..stack.layout import StackConfigError
 
     layout = _layout(settings)
     try:
-        return layout, layout.load()
+        config = layout.load()
     except StackConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    if config.issuer != settings.issuer:
+        raise click.ClickException(f"the stack in {layout.folder} was made for the issuer {config.issuer}, but "
+                                   f"HALLMARK_ISSUER is {settings.issuer}; set it back, or move the folder away "
+                                   "and run 'hallmark stack init' again")
+    return layout, config
 
 
 @click.group("stack")

@@ -88,6 +88,12 @@ class StackConfig:
     def check(self) -> None:
         """Public URLs name known services and are http(s) URLs without a path, query or fragment;
         the CA's key is in a file or a PKCS#11 token."""
+        from ..config import is_loopback_host
+
+        if not is_loopback_host(self.host) and is_loopback_host(self.public_host) and \
+                set(self.public_urls) != set(SERVICES):
+            raise StackConfigError(f"--host {self.host} lets others reach the servers, but their URLs would name "
+                                   f"{self.public_host}: give --public-host NAME or a --public-url for each server")
         if self.ca_custody not in ("file", "pkcs11"):
             raise StackConfigError(f"the CA key custody is 'file' or 'pkcs11', not {self.ca_custody!r}")
         for name, url in self.public_urls.items():
