@@ -63,3 +63,16 @@ def test_dockerfile_is_multistage_non_root_with_healthcheck():
     assert re.search(r"^USER (?!root)\w+", final, re.M)
     assert "HEALTHCHECK" in final and "/healthz" in final and "gunicorn" in final
     assert not re.search(r"apt-get install|build-essential|gcc", final)
+
+
+def test_the_systemd_units_in_deploy_are_what_hallmark_stack_systemd_writes():
+    """deploy/systemd/ holds the units for the paths the deployment guide uses; they must not drift from
+    the generator (regenerate with 'hallmark stack systemd --output deploy/systemd --user hallmark')."""
+    from idp.stack.layout import Layout
+    from idp.stack.systemd import units
+
+    expected = units(Layout(Path("/var/lib/hallmark/stack")), instance=Path("/var/lib/hallmark"),
+                     issuer="https://id.example.org", hallmark=Path("/opt/hallmark/.venv/bin/hallmark"),
+                     environment_file=Path("/etc/hallmark/stack.env"), user="hallmark")
+    committed = {p.name: p.read_text() for p in (DEPLOY / "systemd").glob("*.service")}
+    assert committed == expected
