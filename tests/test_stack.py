@@ -85,6 +85,7 @@ def test_status_says_what_is_down_and_what_falls_due(stack_env):
     assert "DOWN  Fulcio (certificate authority) at http://localhost:7100" in done.stdout
     assert "TUF timestamp metadata" in done.stdout and "Hallmark renews it while it runs" in done.stdout
     assert "Fulcio CA certificate CN=Hallmark intermediate CA" in done.stdout
+    assert "Rekor v2 log: no checkpoint yet" in done.stdout and "CT log (TesseraCT): no checkpoint yet" in done.stdout
 
 
 def test_up_and_status_without_a_stack_say_to_init_first(tmp_path):

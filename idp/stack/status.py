@@ -40,6 +40,22 @@ def health(config: StackConfig, ready_urls: dict[str, str]) -> list[str]:
             for name, url in ready_urls.items()]
 
 
+def log_sizes(layout: Layout, now: datetime) -> list[str]:
+    """Each log's size and the age of its last checkpoint, read from the tiles it writes (the
+    checkpoint's second line is the tree size; its signature is for monitors to verify)."""
+    lines = []
+    for service, title in (("tesseract", "CT log (TesseraCT)"), ("rekor", "Rekor v2 log")):
+        checkpoint = layout.storage(service) / "checkpoint"
+        try:
+            size = int(checkpoint.read_text().splitlines()[1])
+            age = now - datetime.fromtimestamp(checkpoint.stat().st_mtime, UTC)
+        except (OSError, IndexError, ValueError):
+            lines.append(f"{'-':>7}  {title}: no checkpoint yet")
+            continue
+        lines.append(f"{size:>7}  entries in the {title}, last checkpoint {int(age.total_seconds())} s ago")
+    return lines
+
+
 def due(layout: Layout, instance_path: Path) -> list[Due]:
     """Certificate lifetimes of the CA and the TSA, and the expiry of each TUF role."""
     items = []
@@ -59,7 +75,8 @@ def due(layout: Layout, instance_path: Path) -> list[Due]:
 def report(layout: Layout, config: StackConfig, instance_path: Path, ready_urls: dict[str, str],
            now: datetime | None = None) -> list[str]:
     moment = now or datetime.now(UTC)
-    lines = ["Servers:", *health(config, ready_urls), "Due:", *(item.line(moment) for item in due(layout, instance_path))]
+    lines = ["Servers:", *health(config, ready_urls), "Logs:", *log_sizes(layout, moment),
+             "Due:", *(item.line(moment) for item in due(layout, instance_path))]
     repository_missing = not (instance_path / "tuf" / "repository" / "timestamp.json").exists()
     if repository_missing:
         lines.append("    -  TUF: not published (hallmark stack init publishes the trust root)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -51,6 +52,7 @@ def test_up_starts_four_servers_says_where_and_stops_them_on_ctrl_c(initialized)
             assert f"up  {title} at http://localhost:" in said and "log " in said, said
         status = hallmark_cli("stack", "status", env=env)
         assert status.stdout.count("     up  ") == 4, status.stdout
+        assert re.search(r"\d+  entries in the Rekor v2 log, last checkpoint \d+ s ago", status.stdout), status.stdout
     finally:
         process.send_signal(signal.SIGINT)
         rest = process.communicate(timeout=60)[0]
