@@ -30,3 +30,14 @@ def hallmark_cli(*args: str, env: dict | None = None) -> subprocess.CompletedPro
     environment = {k: v for k, v in (os.environ if env is None else env).items() if k != "SIGSTORE_IDENTITY_TOKEN"}
     return subprocess.run([sys.executable, "-m", "idp.cli", *args], capture_output=True, text=True, timeout=120,
                           env=environment)
+
+
+def read_until(process: subprocess.Popen, marker: str = "Ctrl-C") -> str:
+    """What a server command printed up to and including the line with ``marker`` (its "up" banner);
+    fails with everything it printed if it stops before."""
+    lines: list[str] = []
+    while not lines or marker not in lines[-1]:
+        line = process.stdout.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+    return "".join(lines)

@@ -20,6 +20,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def consecutive_free_ports(count: int = 8) -> int:
+    """A port with the next ``count - 1`` free as well (a stack takes eight from its base)."""
+    from idp.instance_lock import port_free
+
+    while True:
+        base = free_port()
+        if base + count < 65535 and all(port_free(base + i) for i in range(count)):
+            return base
+
+
 def wait_until_ok(url: str, process, failure: str, timeout: float = 30) -> None:
     """Poll ``url`` until it answers 2xx; fail with ``failure`` if ``process`` exits or time runs out."""
     import time

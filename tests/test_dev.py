@@ -9,6 +9,7 @@ import sys
 
 import requests
 
+from commands import read_until
 from servers import free_port
 
 
@@ -18,13 +19,8 @@ def test_dev_starts_both_prints_next_steps_and_stops_cleanly(tmp_path):
     env.pop("HALLMARK_ISSUER", None)
     process = subprocess.Popen([sys.executable, "-m", "idp.cli", "dev", "--stack", "stand-in", "--port", str(port), "--stack-port",
                                 str(stack_port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines = []
     try:
-        while not lines or "Ctrl-C" not in lines[-1]:
-            line = process.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-        output = "".join(lines)
+        output = read_until(process)
         assert f"http://localhost:{port}/enroll/" in output and "first administrator" in output
         assert "hallmark sign --trust-config" in output and "hallmark verify --trust-config" in output
         assert requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=5).ok
@@ -49,13 +45,9 @@ def test_dev_says_it_runs_the_stand_in_when_the_real_stack_is_not_built(tmp_path
     env.pop("HALLMARK_DEV_STACK", None)
     process = subprocess.Popen([sys.executable, "-m", "idp.cli", "dev", "--port", str(port), "--stack-port",
                                 str(stack_port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines = []
     try:
-        while not lines or "Ctrl-C" not in lines[-1]:
-            line = process.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-        assert "the development Sigstore stand-in (not a CA; 'make sigstore-bins' builds the real one)" in "".join(lines)
+        output = read_until(process)
+        assert "the development Sigstore stand-in (not a CA; 'make sigstore-bins' builds the real one)" in output
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)

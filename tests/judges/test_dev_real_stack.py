@@ -9,17 +9,10 @@ import subprocess
 import sys
 
 import requests
-from servers import free_port
+from commands import read_until
+from servers import consecutive_free_ports, free_port
 
-from idp.instance_lock import port_free
 from judges.conftest import one_tsa_per_machine
-
-
-def consecutive_free_ports(count: int = 8) -> int:
-    while True:
-        base = free_port()
-        if base + count < 65535 and all(port_free(base + i) for i in range(count)):
-            return base
 
 
 def test_dev_runs_the_real_stack_when_it_is_built(tmp_path):
@@ -34,13 +27,8 @@ def dev_with_the_real_stack(tmp_path):
     env.pop("HALLMARK_DEV_STACK", None)
     process = subprocess.Popen([sys.executable, "-m", "idp.cli", "dev", "--port", str(port), "--stack-port",
                                 str(stack_port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines: list[str] = []
     try:
-        while not lines or "Ctrl-C" not in lines[-1]:
-            line = process.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-        output = "".join(lines)
+        output = read_until(process)
         assert "the real Sigstore stack (Fulcio CA, TesseraCT, Rekor v2, timestamp authority" in output, output
         trust = tmp_path / "instance" / "stack" / "trust_config.json"
         assert f"hallmark sign --trust-config {trust}" in output

@@ -13,6 +13,7 @@ from servers import Devstack, TestIssuer
 
 from idp.devstack.fulcio_config import FulcioConfig
 from judges.conftest import start_real_stack
+from judges.requests_to_judges import ask_for_certificate
 
 
 @pytest.fixture(scope="module")
@@ -104,21 +105,6 @@ def test_an_unverified_or_missing_email_is_refused_by_both(stack, issuers, tmp_p
                   artifact)
     assert signed.returncode != 0
     print(signed.stderr[-600:])
-
-
-def ask_for_certificate(fulcio_url: str, token: str):
-    import base64
-
-    import requests
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([])).sign(key, hashes.SHA256())
-    body = {"certificateSigningRequest": base64.b64encode(csr.public_bytes(serialization.Encoding.PEM)).decode()}
-    return requests.post(f"{fulcio_url}/api/v2/signingCert", json=body, timeout=30,
-                         headers={"Authorization": f"Bearer {token}"})
 
 
 def refused_tokens(issuers, hallmark_url: str) -> dict[str, str]:

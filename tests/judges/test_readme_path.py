@@ -10,12 +10,11 @@ import subprocess
 import sys
 
 import pytest
-from commands import SIGSTORE, admin_env, hallmark_cli
+from commands import SIGSTORE, admin_env, hallmark_cli, read_until
 from helpers import enroll, sigstore_token
-from servers import LiveServer
+from servers import LiveServer, consecutive_free_ports
 
 from judges.conftest import cosign, one_tsa_per_machine, token_file
-from judges.test_dev_real_stack import consecutive_free_ports
 
 PASSPHRASE = "Rt7mQ2-vX9pLk4Zs8WnB3cYh6DfG1jEa5uK0oTqI"
 
@@ -31,10 +30,7 @@ def self_hosted(tmp_path):
         assert done.returncode == 0, done.stderr
         up = subprocess.Popen([sys.executable, "-m", "idp.cli", "stack", "up"], env=env, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        said = []
-        while not said or "Press Ctrl-C" not in said[-1]:
-            said.append(up.stdout.readline())
-            assert said[-1], "".join(said)
+        read_until(up, "Press Ctrl-C")
         yield hallmark, instance, env
         up.send_signal(signal.SIGINT)
         up.communicate(timeout=60)

@@ -7,23 +7,18 @@ stand-in. A missing binary fails the run with what to build; it never skips.
 
 from __future__ import annotations
 
-import base64
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-import requests
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from helpers import enroll, sigstore_token
-from joserfc import jwt
 from joserfc.jwk import ECKey
 from servers import LiveServer, free_port, wait_until_ok
 
-from idp import clock, keys
 from idp.identity import fulcio_config
+from judges.requests_to_judges import ask_for_certificate, signed_like_hallmark
 
 ROOT = Path(__file__).resolve().parents[2]
 FULCIO = ROOT / ".sigstore-bin" / "fulcio"
@@ -60,30 +55,10 @@ def fulcio(hallmark, tmp_path_factory):
     log.close()
 
 
-def ask_for_certificate(fulcio: str, token: str) -> requests.Response:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([])).sign(key, hashes.SHA256())
-    body = {"certificateSigningRequest": base64.b64encode(csr.public_bytes(serialization.Encoding.PEM)).decode()}
-    return requests.post(f"{fulcio}/api/v2/signingCert", json=body, timeout=30,
-                         headers={"Authorization": f"Bearer {token}"})
-
-
 def hallmark_token(hallmark, username: str) -> str:
     client = hallmark.app.test_client()
     response, _ = sigstore_token(client, enroll(client, hallmark.app, username))
     return response.get_json()["access_token"]
-
-
-def signed_like_hallmark(hallmark, key=None, **claims) -> str:
-    """A token with Hallmark's header and claims, changed by ``claims`` (signed with Hallmark's key by default)."""
-    settings = hallmark.app.extensions["hallmark"]
-    with hallmark.app.app_context():
-        signing = key or keys.active_key(settings)
-    now = clock.timestamp()
-    payload = {"iss": settings.issuer, "sub": f"{settings.issuer}/u/forged", "aud": "sigstore", "iat": now,
-               "exp": now + 300, **claims}
-    header = {"alg": "ES256", "typ": "JWT", "kid": signing.kid or "forged"}
-    return jwt.encode(header, payload, signing)
 
 
 def test_real_fulcio_issues_a_certificate_for_a_hallmark_token(hallmark, fulcio):

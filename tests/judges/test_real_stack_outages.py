@@ -5,23 +5,11 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
-from commands import hallmark_cli, sigstore
+from commands import sigstore
 from helpers import unique_name
-from joserfc import jwt
 
-from idp import clock, keys
-
-
-def sign(stack, path: Path, token: str):
-    return hallmark_cli("sign", "--trust-config", str(stack.trust_config), "--identity-token", token, str(path))
-
-
-def artifact(folder: Path, text: str = "a release\n") -> Path:
-    path = folder / f"{unique_name('file')}.txt"
-    path.write_text(text)
-    return path
+from judges.requests_to_judges import artifact, sign
 
 
 def ct_size(stack) -> int:
@@ -41,16 +29,6 @@ def settle(stack, expected: int) -> int:
         size = ct_size(stack)
     time.sleep(1.5)
     return ct_size(stack)
-
-
-def forged(stack, key=None, **claims) -> str:
-    settings = stack.hallmark.app.extensions["hallmark"]
-    with stack.hallmark.app.app_context():
-        signing = key or keys.active_key(settings)
-    now = clock.timestamp()
-    payload = {"iss": settings.issuer, "sub": f"{settings.issuer}/u/forged", "aud": "sigstore", "iat": now,
-               "exp": now + 300, **claims}
-    return jwt.encode({"alg": "ES256", "typ": "JWT", "kid": signing.kid or "x"}, payload, signing)
 
 
 def test_a_failed_log_upload_mints_exactly_one_certificate_and_writes_nothing(own_stack, tmp_path):

@@ -11,11 +11,10 @@ import time
 
 import pytest
 import requests
-from commands import admin_env, hallmark_cli
-from servers import LiveServer
+from commands import admin_env, hallmark_cli, read_until
+from servers import LiveServer, consecutive_free_ports
 
 from judges.conftest import one_tsa_per_machine
-from judges.test_dev_real_stack import consecutive_free_ports
 
 PASSPHRASE = "kV3q9-Xh2mZp7LwR4tYc8NbJ6dFs1gHaQe5uT0oI"
 
@@ -40,13 +39,8 @@ def test_up_starts_four_servers_says_where_and_stops_them_on_ctrl_c(initialized)
     env, _, _ = initialized
     process = subprocess.Popen([sys.executable, "-m", "idp.cli", "stack", "up"], env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    lines: list[str] = []
     try:
-        while not lines or "Press Ctrl-C" not in lines[-1]:
-            line = process.stdout.readline()
-            assert line, "".join(lines)
-            lines.append(line)
-        said = "".join(lines)
+        said = read_until(process, "Press Ctrl-C")
         for title in ("TesseraCT (certificate transparency log)", "Rekor v2 (transparency log)",
                       "timestamp authority (RFC 3161)", "Fulcio (certificate authority)"):
             assert f"up  {title} at http://localhost:" in said and "log " in said, said
