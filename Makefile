@@ -16,9 +16,9 @@ $(BIN)/python:
 # Dependencies come from requirements.lock (every version pinned, every file hash-checked);
 # `make lock` regenerates it from pyproject.toml.
 # Installed again only when pyproject.toml or the lock changed (the code itself is an editable install).
-$(STAMP): pyproject.toml requirements.lock | $(BIN)/python
+$(STAMP): pyproject.toml tests/support/pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --no-deps -e . -e tests/support
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -39,12 +39,11 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from commands import hallmark_cli  # noqa: E402
-from helpers import AUTHORIZE_REQUEST_RE, CSRF_RE, SIGSTORE_BASIC, pkce_pair as pkce  # noqa: E402
-from servers import RedisServer, ServeProcess, free_port  # noqa: E402
-from softauthn import SoftAuthenticator  # noqa: E402
+from hallmark_testing.commands import hallmark_cli  # noqa: E402
+from hallmark_testing.helpers import AUTHORIZE_REQUEST_RE, CSRF_RE, SIGSTORE_BASIC  # noqa: E402
+from hallmark_testing.helpers import pkce_pair as pkce
+from hallmark_testing.servers import RedisServer, ServeProcess, free_port  # noqa: E402
+from hallmark_testing.softauthn import SoftAuthenticator  # noqa: E402
 
 CODE_RE = re.compile(r"[?&]code=([^&]+)")
 CALLBACK = "https://app.example/cb"
@@ -359,7 +358,7 @@ def main() -> None:
         postgres = None
         database_url = ""
         if args.db == "postgresql":
-            import pg
+            from hallmark_testing import pg
 
             postgres = pg.PostgresServer()
             database_url = postgres.database()

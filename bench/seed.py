@@ -16,8 +16,8 @@ from sqlalchemy import insert
 def seed(count: int, batch: int = 20000) -> float:
     """Insert ``count`` users and credentials in batches; returns the seconds it took."""
     from idp import create_app
-    from idp.extensions import db
-    from idp.models import Credential, User
+    from idp.store.db import db
+    from idp.store.models import Credential, User
 
     app = create_app()
     started = time.perf_counter()

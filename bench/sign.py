@@ -20,12 +20,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from hallmark_testing.helpers import enroll, sigstore_token  # noqa: E402
+from hallmark_testing.servers import Devstack, LiveServer  # noqa: E402
 
-from helpers import enroll, sigstore_token  # noqa: E402
 from idp.devstack.fulcio_config import FulcioConfig  # noqa: E402
-from idp.identity import fulcio_config  # noqa: E402
-from servers import Devstack, LiveServer  # noqa: E402
+from idp.people.identity import fulcio_config  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

@@ -25,8 +25,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
 from judges.conftest import COSIGN, start_real_stack  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import ConfigError, Settings
-from .secretfiles import read_or_create
+from idp.platform.config import ConfigError, Settings
+from idp.platform.secretfiles import read_or_create
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -51,7 +51,7 @@ def _session_secret(instance: Path) -> str:
     """``HALLMARK_SECRET_KEY`` if it is strong enough (refused otherwise), else the instance's own."""
     given = os.environ.get("HALLMARK_SECRET_KEY")
     if given is not None:
-        from .config import require_strong
+        from idp.platform.config import require_strong
 
         return require_strong("HALLMARK_SECRET_KEY", given)
     return _instance_secret(instance, "secret-key")
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     """The app factory. ``settings`` default to the ``HALLMARK_*`` environment."""
     from flask import Flask
 
-    from . import ratelimit_storage
+    from idp.store import ratelimit_storage
 
     settings = settings or Settings.from_env()
     settings.instance_path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -89,16 +89,20 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     )
     app.extensions["hallmark"] = settings
     if settings.trusted_proxies:
-        from .proxy import TrustedProxy
+        from idp.web.proxy import TrustedProxy
 
         app.wsgi_app = TrustedProxy(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
-    from .sessions import SignedCookieSessions
+    from idp.web.sessions import SignedCookieSessions
 
     app.session_interface = SignedCookieSessions()
 
-    from . import errors, log_redaction, oauth, pool_health, security_headers, sqlite, templating
-    from .extensions import csrf, db, limiter, migrate
-    from .views import register_blueprints
+    from idp.oauth import server as oauth
+    from idp.platform import log_redaction
+    from idp.store import pool_health, sqlite
+    from idp.store.db import db, migrate
+    from idp.views import register_blueprints
+    from idp.web import errors, security_headers, templating
+    from idp.web.extensions import csrf, limiter
 
     db.init_app(app)
     with app.app_context():
@@ -126,7 +130,8 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
 
 def prepare(app: Flask) -> None:
     """First-run work needing a migrated database: signing keys and the ``sigstore`` client."""
-    from . import clients, keys
+    from idp.oauth import client_records as clients
+    from idp.oauth import signing_keys as keys
 
     settings = app.extensions["hallmark"]
     with app.app_context():

@@ -5,14 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from helpers import SOFTHSM_MODULE, make_settings  # noqa: E402
+from hallmark_testing.helpers import SOFTHSM_MODULE, make_settings  # noqa: E402
 
 from idp import create_app  # noqa: E402
 
@@ -20,7 +15,7 @@ from idp import create_app  # noqa: E402
 @pytest.fixture(scope="session")
 def postgres():
     """One PostgreSQL server per test process (started on first use)."""
-    import pg
+    from hallmark_testing import pg
 
     yield from pg.running()
 

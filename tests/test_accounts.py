@@ -6,15 +6,25 @@ import os
 
 import pytest
 from flask import Flask
+from hallmark_testing.commands import admin_env, hallmark_cli
+from hallmark_testing.helpers import (
+    SIGSTORE_BASIC,
+    authorize_params,
+    authorize_request_of,
+    authorize_url,
+    enroll,
+    get_code,
+    login,
+    pkce_pair,
+)
 
-from commands import admin_env, hallmark_cli
-from idp.ceremonies import GENERIC_REFUSAL
-from helpers import authorize_request_of, SIGSTORE_BASIC, authorize_params, authorize_url, enroll, get_code, login, pkce_pair
-from idp import clients, create_app
-from idp.accounts import AccountError, set_disabled
-from idp.config import Settings
-from idp.extensions import db
-from idp.models import AuditEvent, User
+from idp import create_app
+from idp.ceremony.ceremonies import GENERIC_REFUSAL
+from idp.oauth import client_records as clients
+from idp.people.accounts import AccountError, set_disabled
+from idp.platform.config import Settings
+from idp.store.db import db
+from idp.store.models import AuditEvent, User
 
 APP_CALLBACK = "https://app.example/cb"
 
@@ -111,7 +121,7 @@ def test_a_device_approval_made_before_disabling_yields_no_token(app, client):
 
 
 def test_disabling_revokes_the_tokens_the_account_holds(app, client):
-    from helpers import sigstore_token
+    from hallmark_testing.helpers import sigstore_token
 
     auth = enroll(client, app, "mallory")
     response, _ = sigstore_token(client, auth)

@@ -6,9 +6,8 @@ import os
 import stat
 
 import pytest
-
-from commands import admin_env, hallmark_cli
-from helpers import enroll, sigstore_token
+from hallmark_testing.commands import admin_env, hallmark_cli
+from hallmark_testing.helpers import enroll, sigstore_token
 
 
 def cli(instance, database_url, *args, passphrase=None):
@@ -22,8 +21,9 @@ def fresh_database(request, database_url):
 
 @pytest.mark.parametrize("passphrase", [None, "Tr7-bq2Lx9-Vw4mZ-pK8sN-c3HdR-y6FjT"])
 def test_round_trip(tmp_path, request, database_url, passphrase):
+    from hallmark_testing.helpers import make_settings
+
     from idp import create_app
-    from helpers import make_settings
 
     source = tmp_path / "source"
     assert cli(source, database_url, "db", "upgrade", passphrase=passphrase).returncode == 0
@@ -57,11 +57,11 @@ def test_round_trip(tmp_path, request, database_url, passphrase):
     restored_client = restored_app.test_client()
     assert restored_client.get("/.well-known/jwks.json").get_json() == jwks
     assert restored_client.get("/u/backed").status_code == 200
-    from idp.models import AuditEvent
+    from idp.store.models import AuditEvent
 
     with restored_app.app_context():
         assert AuditEvent.query.filter_by(event="user.enrolled").count() == 1
-        from idp import keys
+        from idp.oauth import signing_keys as keys
 
         keys._private_cache.clear()
         assert keys.active_key(restored_app.extensions["hallmark"]).kid in {k["kid"] for k in jwks["keys"]}

@@ -8,8 +8,7 @@ import subprocess
 import sys
 
 import pytest
-
-from commands import admin_env, hallmark_cli
+from hallmark_testing.commands import admin_env, hallmark_cli
 
 
 def run(tmp_path, *args, env=None):
@@ -90,9 +89,9 @@ def test_recovery_link_is_audited_for_the_user(tmp_path):
     missing = run(tmp_path, "invite", "create", "--recover", "nobody")
     assert missing.returncode == 1 and "no active account named 'nobody'" in missing.stderr
     from idp import create_app
-    from idp.config import Settings
-    from idp.models import User
-    from idp.extensions import db
+    from idp.platform.config import Settings
+    from idp.store.db import db
+    from idp.store.models import User
 
     app = create_app(Settings.from_env(env={"HALLMARK_INSTANCE": str(tmp_path / "instance"),
                                             "HALLMARK_ISSUER": "http://localhost:8080"}))

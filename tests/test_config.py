@@ -6,11 +6,11 @@ import os
 import stat
 
 import pytest
+from hallmark_testing.helpers import make_settings
 
-from helpers import make_settings
 from idp import create_app
-from idp.config import ConfigError, Settings
-from idp.identity import IdentityConfigError, fulcio_config
+from idp.people.identity import IdentityConfigError, fulcio_config
+from idp.platform.config import ConfigError, Settings
 
 
 def test_defaults(tmp_path):
@@ -42,7 +42,7 @@ def test_invalid_settings_are_refused_with_a_clear_message(env, message):
 
 
 def test_secrets_are_generated_0600_and_keys_stored_encrypted(tmp_path, database_url):
-    from idp.models import SigningKey
+    from idp.store.models import SigningKey
 
     app = create_app(make_settings(tmp_path, database_url=database_url), create_schema=True)
     instance = app.extensions["hallmark"].instance_path
@@ -56,7 +56,7 @@ def test_secrets_are_generated_0600_and_keys_stored_encrypted(tmp_path, database
 
 
 def test_passphrase_protects_keys_at_rest(tmp_path, database_url):
-    from idp import keys
+    from idp.oauth import signing_keys as keys
 
     app = create_app(make_settings(tmp_path, key_passphrase="correct horse", database_url=database_url),
                      create_schema=True)

@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 import requests
-
-from commands import read_until
-from servers import free_port
+from hallmark_testing.commands import read_until
+from hallmark_testing.servers import free_port
 
 
 def test_dev_starts_both_prints_next_steps_and_stops_cleanly(tmp_path):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hallmark_testing.helpers import csrf_token, enroll, post_json
 
-from helpers import csrf_token, enroll, post_json
-from idp import clock
-from idp.clients import register
+from idp.oauth.client_records import register
+from idp.platform import clock
 
 GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 

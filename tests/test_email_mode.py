@@ -9,15 +9,25 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from hallmark_testing.helpers import (
+    authorize_params,
+    authorize_request_of,
+    authorize_url,
+    csrf_token,
+    enroll,
+    login,
+    make_settings,
+    pkce_pair,
+    sigstore_token,
+)
+from hallmark_testing.servers import free_port
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from helpers import (authorize_params, authorize_request_of, authorize_url, csrf_token, enroll, login, make_settings, pkce_pair,
-                     sigstore_token)
-from idp import clock, create_app
-from idp.config import ConfigError, Settings
-from idp.identity import fulcio_config
-from servers import free_port
+from idp import create_app
+from idp.people.identity import fulcio_config
+from idp.platform import clock
+from idp.platform.config import ConfigError, Settings
 
 LINK_RE = re.compile(r"http://localhost/account/email/verify/[A-Za-z0-9_-]+")
 

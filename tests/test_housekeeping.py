@@ -5,12 +5,29 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hallmark_testing.commands import admin_env, hallmark_cli
+from hallmark_testing.helpers import (
+    authorize_params,
+    authorize_request_of,
+    authorize_url,
+    enroll,
+    login,
+    pkce_pair,
+    post_json,
+    sigstore_token,
+)
 
-from commands import admin_env, hallmark_cli
-from helpers import authorize_request_of, authorize_params, authorize_url, enroll, login, pkce_pair, post_json, sigstore_token
-from idp import clock
-from idp.housekeeping import purge_expired
-from idp.models import AuditEvent, AuthorizationCode, Challenge, DeviceCode, IssuedToken, LoginGrant, User
+from idp.platform import clock
+from idp.store.housekeeping import purge_expired
+from idp.store.models import (
+    AuditEvent,
+    AuthorizationCode,
+    Challenge,
+    DeviceCode,
+    IssuedToken,
+    LoginGrant,
+    User,
+)
 
 
 def counts(app) -> dict[str, int]:

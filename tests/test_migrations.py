@@ -3,10 +3,10 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
+from hallmark_testing.helpers import make_settings
 
-from helpers import make_settings
 from idp import create_app
-from idp.extensions import db
+from idp.store.db import db
 
 
 def test_upgrade_empty_database_to_head_matches_models(tmp_path, database_url):

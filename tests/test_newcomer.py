@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from hallmark_testing.commands import admin_env, hallmark_cli
+from hallmark_testing.helpers import make_settings
+from hallmark_testing.servers import free_port
 
-from commands import admin_env, hallmark_cli
-from helpers import make_settings
 from idp import create_app
-from servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,10 +111,9 @@ def test_n3_an_https_issuer_without_tls_is_warned_about(tmp_path):
 
 
 def test_n3_a_refused_ceremony_says_why_in_the_log(tmp_path, capfd):
-    from helpers import new_invite, post_json
-    from softauthn import SoftAuthenticator
-
     from flask_migrate import upgrade
+    from hallmark_testing.helpers import new_invite, post_json
+    from hallmark_testing.softauthn import SoftAuthenticator
 
     app = create_app(make_settings(tmp_path))
     with app.app_context():          # migrations run first, as in `hallmark serve`: they must not silence the app

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from helpers import SOFTHSM_MODULE as MODULE
-from helpers import enroll, make_settings, sigstore_token
+from hallmark_testing.helpers import SOFTHSM_MODULE as MODULE
+from hallmark_testing.helpers import enroll, make_settings, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from idp import create_app, keys
-from idp.config import ConfigError, Settings
-from idp.models import SigningKey
+from idp import create_app
+from idp.oauth import signing_keys as keys
+from idp.platform.config import ConfigError, Settings
+from idp.store.models import SigningKey
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_keys_live_in_the_token_and_sign_tokens(hsm_app):
 
 
 def test_private_keys_are_not_extractable(hsm_app):
-    from idp import hsm
+    from idp.platform import hsm
 
     settings = hsm_app.extensions["hallmark"]
     with hsm_app.app_context():

@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 from sigstore.errors import VerificationError
 
 from idp.client import UsageError
-from idp.client.certificate import ISSUER_V1, ISSUER_V2, CertificateError, IdentityPolicy, issuer, names
+from idp.client.certificate import (
+    ISSUER_V1,
+    ISSUER_V2,
+    CertificateError,
+    IdentityPolicy,
+    issuer,
+    names,
+)
 from idp.client.names import Name, parse_name
 from idp.client.policy import Signature, count, judge, load_policy
 from idp.client.policy_file import Rule, policy_path

@@ -8,8 +8,8 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from idp import ratelimit_storage
-from idp.ratelimit_storage import InlineExpiryMemoryStorage
+from idp.store import ratelimit_storage
+from idp.store.ratelimit_storage import InlineExpiryMemoryStorage
 
 
 def test_memory_uri_selects_it_and_other_uris_are_kept():

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from helpers import enroll, post_json
-from idp import invites
-from idp.models import AuditEvent, Credential, User
-from softauthn import SoftAuthenticator
+from hallmark_testing.helpers import enroll, post_json
+from hallmark_testing.softauthn import SoftAuthenticator
+
+from idp.people import invites
+from idp.store.models import AuditEvent, Credential, User
 
 
 def recovery_link(app, username: str) -> str:
@@ -35,7 +36,7 @@ def test_recovery_adds_a_key_and_revokes_the_lost_ones(app, client):
 
 
 def test_the_old_key_no_longer_logs_in(app, client):
-    from helpers import login
+    from hallmark_testing.helpers import login
 
     lost = enroll(client, app, "revoked")
     token = recovery_link(app, "revoked")

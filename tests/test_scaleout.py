@@ -14,11 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-
-from commands import hallmark_cli
-from helpers import AUTHORIZE_REQUEST_RE, CSRF_RE, pkce_pair
-from servers import RedisServer, ServeProcess
-from softauthn import SoftAuthenticator
+from hallmark_testing.commands import hallmark_cli
+from hallmark_testing.helpers import AUTHORIZE_REQUEST_RE, CSRF_RE, pkce_pair
+from hallmark_testing.servers import RedisServer, ServeProcess
+from hallmark_testing.softauthn import SoftAuthenticator
 
 ISSUER = "http://localhost:9000"          # the load balancer's URL; both instances are configured with it
 

@@ -6,10 +6,10 @@ import re
 
 import pytest
 from flask import request
+from hallmark_testing.helpers import csrf_token, enroll, make_settings, post_json
 
-from helpers import csrf_token, enroll, make_settings, post_json
 from idp import create_app
-from idp.models import Credential
+from idp.store.models import Credential
 
 
 @pytest.fixture

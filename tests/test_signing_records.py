@@ -8,7 +8,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from helpers import (
+from hallmark_testing.helpers import (
     authorize_params,
     enroll,
     get_code,
@@ -20,10 +20,12 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from test_device import approve, poll, start
 
-from idp import clients, clock, create_app
-from idp.config import ConfigError, Settings
-from idp.housekeeping import purge_expired
-from idp.models import Credential, SigningRecord
+from idp import create_app
+from idp.oauth import client_records as clients
+from idp.platform import clock
+from idp.platform.config import ConfigError, Settings
+from idp.store.housekeeping import purge_expired
+from idp.store.models import Credential, SigningRecord
 
 
 def claims_of(app, token: str) -> dict:

@@ -8,10 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from commands import admin_env, hallmark_cli
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from hallmark_testing.commands import admin_env, hallmark_cli
 
 PASSPHRASE = "kV3q9-Xh2mZp7LwR4tYc8NbJ6dFs1gHaQe5uT0oI"
 

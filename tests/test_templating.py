@@ -2,7 +2,7 @@
 
 import pytest
 
-from idp.templating import browser_name
+from idp.web.templating import browser_name
 
 
 @pytest.mark.parametrize("agent,shown", [

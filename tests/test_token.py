@@ -1,4 +1,4 @@
-"""Token endpoint refusals (SECURITY_CHECKLIST items 13-22)."""
+"""Token endpoint refusals (docs/security-checklist.md, items 13-22)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import threading
 from datetime import timedelta
 
 import pytest
+from hallmark_testing.helpers import (
+    SIGSTORE_BASIC,
+    authorize_params,
+    enroll,
+    get_code,
+    pkce_pair,
+    sigstore_token,
+)
 
-from helpers import SIGSTORE_BASIC, authorize_params, enroll, get_code, pkce_pair, sigstore_token
-from idp import clock
-from idp.clients import register
-
+from idp.oauth.client_records import register
+from idp.platform import clock
 
 
 def basic(user: str, secret: str) -> dict:

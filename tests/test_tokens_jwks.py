@@ -1,4 +1,4 @@
-"""Tokens, JWKS and discovery (SECURITY_CHECKLIST items 23-25)."""
+"""Tokens, JWKS and discovery (docs/security-checklist.md, items 23-25)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import time
 from datetime import timedelta
 
 import pytest
+from hallmark_testing.helpers import enroll, forge_jwt, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 from sigstore.oidc import IdentityToken
 
-from helpers import enroll, forge_jwt, sigstore_token
-from idp import clock, keys
+from idp.oauth import signing_keys as keys
+from idp.platform import clock
 
 
 def _tokens(app, client, username="tokuser", **extra):
@@ -50,7 +51,7 @@ def test_23_no_nonce_when_none_sent(app, client):
 
 def test_23_nonce_replay_is_refused(app, client):
     _tokens(app, client, nonce="once")
-    from helpers import authorize_params, authorize_url, pkce_pair
+    from hallmark_testing.helpers import authorize_params, authorize_url, pkce_pair
     response = client.get(authorize_url(authorize_params(nonce="once", code_challenge=pkce_pair()[1],
                                                          code_challenge_method="S256")))
     assert response.status_code == 302 and "error=invalid_request" in response.headers["Location"]
@@ -147,7 +148,8 @@ def test_25_rotation_publishes_before_use_and_keeps_old_until_expiry(app, client
 
 
 def test_username_identity_mode(tmp_path, database_url):
-    from helpers import make_settings
+    from hallmark_testing.helpers import make_settings
+
     from idp import create_app
 
     app = create_app(make_settings(tmp_path, identity_mode="username", database_url=database_url), create_schema=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from idp import ttlcache
+from idp.platform import ttlcache
 
 
 def test_a_value_is_reused_within_its_lifetime_and_recomputed_after(monkeypatch):

@@ -1,17 +1,16 @@
-"""WebAuthn refusals (SECURITY_CHECKLIST items 26-28) and enrollment rules."""
+"""WebAuthn refusals (docs/security-checklist.md, items 26-28) and enrollment rules."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from hallmark_testing.helpers import enroll, login, new_invite, post_json
+from hallmark_testing.softauthn import UP, UV, SoftAuthenticator
 
-from helpers import enroll, login, new_invite, post_json
-from idp import clock
-from idp.models import AuditEvent, Credential
-from softauthn import UP, UV, SoftAuthenticator
-
-from idp.ceremonies import GENERIC_REFUSAL as GENERIC  # noqa: E402
+from idp.ceremony.ceremonies import GENERIC_REFUSAL as GENERIC  # noqa: E402
+from idp.platform import clock
+from idp.store.models import AuditEvent, Credential
 
 
 def _fresh(app, client, username="webby", **kwargs):
@@ -217,7 +216,7 @@ def test_two_browsers_racing_for_one_link_enroll_one_person(app):
     assert first.status_code == 200
     late = post_json(two, f"/enroll/{token}/verify", {"credential": SoftAuthenticator().create(options_two)})
     assert late.status_code == 404 and late.get_json()["error"] == "invalid_invite"
-    from idp.models import User
+    from idp.store.models import User
 
     with app.app_context():
         assert [u.username for u in User.query.all()] == ["racer-one"]

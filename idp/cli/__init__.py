@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..config import ConfigError
+from idp.platform.config import ConfigError
 
 COMMANDS = {
     "dev": "dev", "serve": "serve", "attest": "attest", "devstack": "devstack", "sign": "sign", "verify": "verify",

@@ -1,3 +1,3 @@
-from . import main
+from idp.cli import main
 
 main()

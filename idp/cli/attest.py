@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from ..client import instance, login
-from ..client.attest import attestation_maker, check_predicate_type, read_predicate
-from ..client.sign import preflight, sign_files
-from .client_errors import instance_options, reported
-from .sign import check_label
+from idp.cli.client_errors import instance_options, reported
+from idp.cli.sign import check_label
+from idp.client import instance, login
+from idp.client.attest import attestation_maker, check_predicate_type, read_predicate
+from idp.client.sign import preflight, sign_files
 
 
 @click.command("attest")

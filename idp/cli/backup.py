@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from .. import audit, backup
-from .context import app_context
+from idp.cli.context import app_context
+from idp.people import audit
+from idp.store import backup
 
 
 @click.command("backup")

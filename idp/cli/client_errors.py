@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..client import ClientError
+from idp.client import ClientError
 
 
 def reported(command):

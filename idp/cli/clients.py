@@ -2,9 +2,9 @@
 
 import click
 
-from .. import audit
-from ..clients import ClientError, register
-from .context import app_context
+from idp.cli.context import app_context
+from idp.oauth.client_records import ClientError, register
+from idp.people import audit
 
 
 @click.group("client")

@@ -11,7 +11,7 @@ def upgrade_database(app: Flask, first_run: bool = True) -> None:
     """Apply every Alembic migration (idempotent), then (unless told not to) first-run preparation."""
     from flask_migrate import upgrade
 
-    from .. import prepare
+    from idp import prepare
 
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
@@ -22,7 +22,7 @@ def upgrade_database(app: Flask, first_run: bool = True) -> None:
 @contextmanager
 def app_context(first_run: bool = True):
     """An application context on a migrated database (``first_run=False``: no keys or clients created)."""
-    from .. import create_app
+    from idp import create_app
 
     app = create_app()
     upgrade_database(app, first_run)

@@ -2,7 +2,7 @@
 
 import click
 
-from .context import app_context, upgrade_database
+from idp.cli.context import app_context, upgrade_database
 
 
 @click.group("db")
@@ -13,7 +13,7 @@ def command() -> None:
 @command.command("upgrade")
 def upgrade() -> None:
     """Apply all migrations to the configured database."""
-    from .. import create_app
+    from idp import create_app
 
     upgrade_database(create_app())
     click.echo("database is at the latest schema")
@@ -22,7 +22,7 @@ def upgrade() -> None:
 @command.command("purge")
 def purge() -> None:
     """Delete expired codes, token records, challenges, login grants and device codes (run it hourly)."""
-    from ..housekeeping import purge_expired
+    from idp.store.housekeeping import purge_expired
 
     with app_context() as app:
         counts = purge_expired(app.extensions["hallmark"])

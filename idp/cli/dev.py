@@ -13,12 +13,12 @@ from typing import NoReturn
 import click
 import requests
 
-from .. import audit, invites
-from ..config import Settings
-from ..models import User
-from ..stack.supervisor import StartFailed, Supervisor
-from .context import app_context
-from .invites import enrollment_link
+from idp.cli.context import app_context
+from idp.cli.invites import enrollment_link
+from idp.people import audit, invites
+from idp.platform.config import Settings
+from idp.stack.supervisor import StartFailed, Supervisor
+from idp.store.models import User
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
@@ -45,8 +45,8 @@ def _invitation() -> tuple[str, bool]:
 
 def _publish_trust(settings: Settings, trust: Path) -> Path:
     """Create (first run) or republish the TUF repository for the devstack's trust root; export root.json."""
-    from ..tufrepo import publish_trust_config
-    from .tuf import targets_from_trust_config
+    from idp.cli.tuf import targets_from_trust_config
+    from idp.tufrepo import publish_trust_config
 
     return publish_trust_config(settings.instance_path, targets_from_trust_config(trust, settings))
 
@@ -72,16 +72,16 @@ def _which_stack(choice: str) -> str:
     """``real`` when asked, or (``auto``) when the pinned binaries are built; else the stand-in."""
     if choice != "auto":
         return choice
-    from ..stack.services import missing_binaries
+    from idp.stack.services import missing_binaries
 
     return "stand-in" if missing_binaries() else "real"
 
 
 def _real_stack(settings: Settings, stack_port: int):
     """The stack's files (created on the first run, ports from ``stack_port``), and its servers."""
-    from ..stack.create import init, passphrase
-    from ..stack.layout import Layout, Ports, StackConfig, StackConfigError
-    from ..stack.services import services
+    from idp.stack.create import init, passphrase
+    from idp.stack.layout import Layout, Ports, StackConfig, StackConfigError
+    from idp.stack.services import services
 
     layout = Layout(settings.instance_path / "stack")
     if not layout.config.exists():
@@ -106,7 +106,7 @@ def _real_stack(settings: Settings, stack_port: int):
                    "development stack; auto: real when its binaries are built.")
 def command(port: int, stack_port: int, stack_choice: str) -> None:
     """Run Hallmark and the development Sigstore stack; print an invitation and what to try next."""
-    from ..instance_lock import InstanceBusy, hold, port_free
+    from idp.platform.instance_lock import InstanceBusy, hold, port_free
 
     os.environ.setdefault("HALLMARK_ISSUER", f"http://localhost:{port}")
     settings = Settings.from_env()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ..config import Settings, is_loopback_host
-from ..identity import IdentityConfigError, fulcio_config
+from idp.common.hosts import is_loopback_host
+from idp.people.identity import IdentityConfigError, fulcio_config
+from idp.platform.config import Settings
 
 
 def load_fulcio_config(path: str | None, settings: Settings):
     """The Fulcio config from ``path``, or the one matching this Hallmark (``hallmark fulcio-config``)."""
-    from ..devstack.fulcio_config import FulcioConfig, FulcioConfigError
+    from idp.devstack.fulcio_config import FulcioConfig, FulcioConfigError
 
     try:
         if path:
@@ -28,7 +29,7 @@ def command(host: str, port: int, config_path: str | None) -> None:
     """Serve the development CA, CT log and transparency log. Not a production CA."""
     from werkzeug.serving import make_server
 
-    from ..devstack import create_devstack_app
+    from idp.devstack import create_devstack_app
 
     if not is_loopback_host(host):
         raise click.ClickException("the devstack is a development tool and binds only to loopback addresses")

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import click
 
-from ..client.bundles import load
-from ..client.shown import shown
-from .client_errors import reported
+from idp.cli.client_errors import reported
+from idp.client.bundles import load
+from idp.client.shown import shown
 
 
 @click.command("digest")

@@ -2,8 +2,8 @@
 
 import click
 
-from ..config import Settings
-from ..identity import IdentityConfigError, fulcio_config
+from idp.people.identity import IdentityConfigError, fulcio_config
+from idp.platform.config import Settings
 
 
 @click.command("fulcio-config")

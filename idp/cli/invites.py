@@ -2,9 +2,9 @@
 
 import click
 
-from .. import audit, invites
-from ..models import User
-from .context import app_context
+from idp.cli.context import app_context
+from idp.people import audit, invites
+from idp.store.models import User
 
 
 def enrollment_link(issuer: str, token: str) -> str:

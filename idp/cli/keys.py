@@ -2,10 +2,10 @@
 
 import click
 
-from .. import audit
-from .. import keys as signing_keys
-from ..models import SigningKey
-from .context import app_context
+from idp.cli.context import app_context
+from idp.oauth import signing_keys
+from idp.people import audit
+from idp.store.models import SigningKey
 
 
 @click.group("keys")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .. import audit, invites
-from ..models import User
-from .context import upgrade_database
-from .invites import enrollment_link
+from idp.cli.context import upgrade_database
+from idp.cli.invites import enrollment_link
+from idp.people import audit, invites
+from idp.store.models import User
 
 
 def _first_admin_link(app) -> str | None:
@@ -25,7 +25,7 @@ def issuer_mismatch(issuer: str, port: int) -> list[str]:
     would all fail), in sentences; nothing for a public issuer, which sits behind a proxy."""
     from urllib.parse import urlsplit
 
-    from ..config import is_loopback_host
+    from idp.common.hosts import is_loopback_host
 
     parts = urlsplit(issuer)
     if not is_loopback_host(parts.hostname or ""):
@@ -51,8 +51,8 @@ def issuer_mismatch(issuer: str, port: int) -> list[str]:
 @click.option("--no-invite", is_flag=True, help="Do not create the first administrator's link (hallmark dev does).")
 def command(host: str, port: int, workers: int | None, debug: bool, no_invite: bool) -> None:
     """Serve Hallmark. Applies migrations first; prints an admin enrollment link if there is no admin yet."""
-    from .. import create_app
-    from ..config import is_loopback_host
+    from idp import create_app
+    from idp.common.hosts import is_loopback_host
 
     if debug and not is_loopback_host(host):
         raise click.UsageError(f"--debug serves Flask's debugger, which runs code for whoever reaches it: "
@@ -67,7 +67,7 @@ def command(host: str, port: int, workers: int | None, debug: bool, no_invite: b
     if link:
         click.echo("No administrator yet. Enroll the first one with this one-time link (24 hours):")
         click.echo(link)
-    from ..extensions import db
+    from idp.store.db import db
 
     with app.app_context():
         db.engine.dispose()  # no pooled connection may be shared by the forked workers
@@ -76,7 +76,7 @@ def command(host: str, port: int, workers: int | None, debug: bool, no_invite: b
         return
     from gunicorn.app.base import BaseApplication
 
-    from ..gunicorn_defaults import settings as gunicorn_settings
+    from idp.platform.gunicorn_defaults import settings as gunicorn_settings
 
     class Server(BaseApplication):
         def load_config(self):

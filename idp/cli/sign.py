@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..client import UsageError, instance, login
-from ..client.sign import DEFAULT_JOBS, preflight, sign_files
-from .client_errors import instance_options, reported
+from idp.cli.client_errors import instance_options, reported
+from idp.client import UsageError, instance, login
+from idp.client.sign import DEFAULT_JOBS, preflight, sign_files
 
 
 def check_label(label: str | None) -> None:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from ..config import Settings
+from idp.platform.config import Settings
 
 HINT_BUILD = "(the binaries come from 'make sigstore-bins')"
 
 
 def _layout(settings: Settings):
-    from ..stack.layout import Layout
+    from idp.stack.layout import Layout
 
     return Layout(settings.instance_path / "stack")
 
@@ -22,7 +22,7 @@ def _layout(settings: Settings):
 def _loaded(settings: Settings):
     """The stack's layout and configuration; refused when it was made for another issuer (its Fulcio
     would trust that one, and refuse every token of this one)."""
-    from ..stack.layout import StackConfigError
+    from idp.stack.layout import StackConfigError
 
     layout = _layout(settings)
     try:
@@ -56,10 +56,10 @@ def command() -> None:
 def init(base_port: int | None, host: str, public_host: str, organization: str, ca_custody: str,
          public_urls: tuple[str, ...]) -> None:
     """Create the CA, the log and TSA keys, the trusted root and signing config; publish them over TUF."""
-    from ..identity import IdentityConfigError
-    from ..stack.create import init as create
-    from ..stack.layout import Ports, StackConfig, StackConfigError
-    from ..tufrepo import publish_trust_config
+    from idp.people.identity import IdentityConfigError
+    from idp.stack.create import init as create
+    from idp.stack.layout import Ports, StackConfig, StackConfigError
+    from idp.tufrepo import publish_trust_config
 
     settings = Settings.from_env()
     layout = _layout(settings)
@@ -92,10 +92,10 @@ def up() -> None:
     """Start the four servers, wait until each answers, and stop them all on Ctrl-C."""
     import requests
 
-    from ..stack.create import passphrase
-    from ..stack.layout import StackConfigError
-    from ..stack.services import services
-    from ..stack.supervisor import StartFailed, Supervisor
+    from idp.stack.create import passphrase
+    from idp.stack.layout import StackConfigError
+    from idp.stack.services import services
+    from idp.stack.supervisor import StartFailed, Supervisor
 
     settings = Settings.from_env()
     layout, config = _loaded(settings)
@@ -144,8 +144,8 @@ Press Ctrl-C to stop.""")
 @command.command("status")
 def status() -> None:
     """Say which servers answer and what falls due (certificates, TUF metadata)."""
-    from ..stack.services import ready_urls
-    from ..stack.status import report
+    from idp.stack.services import ready_urls
+    from idp.stack.status import report
 
     settings = Settings.from_env()
     layout, config = _loaded(settings)
@@ -159,9 +159,9 @@ def run(name: str) -> None:
     """Run one server in the foreground, as a systemd unit does (its flags are the ones 'up' gives)."""
     import os
 
-    from ..stack.create import passphrase
-    from ..stack.layout import StackConfigError
-    from ..stack.services import services
+    from idp.stack.create import passphrase
+    from idp.stack.layout import StackConfigError
+    from idp.stack.services import services
 
     settings = Settings.from_env()
     layout, config = _loaded(settings)
@@ -181,7 +181,7 @@ def systemd(output: Path, user: str | None, environment_file: Path) -> None:
     """Write one systemd unit per server, running 'hallmark stack run NAME' with this configuration."""
     import sys
 
-    from ..stack.systemd import units
+    from idp.stack.systemd import units
 
     settings = Settings.from_env()
     layout, config = _loaded(settings)

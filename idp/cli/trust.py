@@ -4,9 +4,9 @@ from pathlib import Path
 
 import click
 
-from ..client.shown import shown
-from ..client.tufclient import trust
-from .client_errors import reported
+from idp.cli.client_errors import reported
+from idp.client.shown import shown
+from idp.client.tufclient import trust
 
 
 @click.command("trust")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..config import Settings
-from ..tufrepo import repository_for
-from ..tufrepo.repository import RepositoryError
+from idp.platform.config import Settings
+from idp.tufrepo import repository_for
+from idp.tufrepo.repository import RepositoryError
 
 OFFLINE_WARNING = ("WARNING: root and targets keys were written to {keys}. That is fine for development; "
                    "in production keep root keys offline (another machine, or an HSM) and move them out "

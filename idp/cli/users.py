@@ -2,8 +2,8 @@
 
 import click
 
-from ..accounts import AccountError, set_disabled
-from .context import app_context
+from idp.cli.context import app_context
+from idp.people.accounts import AccountError, set_disabled
 
 
 @click.group("user")

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from ..client import ClientError, UsageError, instance
-from ..client.bundles import candidates, default_bundle
-from ..client.names import Name, parse_name
-from ..client.policy import decide, load_policy
-from ..client.shown import shown
-from ..client.verify import parse_digest, read_input
-from ..client.verify_many import Job, check_all
-from .client_errors import instance_options, reported
+from idp.cli.client_errors import instance_options, reported
+from idp.client import ClientError, UsageError, instance
+from idp.client.bundles import candidates, default_bundle
+from idp.client.names import Name, parse_name
+from idp.client.policy import decide, load_policy
+from idp.client.shown import shown
+from idp.client.verify import parse_digest, read_input
+from idp.client.verify_many import Job, check_all
 
 
 def _check_options(files, identity, issuer, policy_path, bundles, digest) -> None:

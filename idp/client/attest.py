@@ -12,8 +12,8 @@ from sigstore.dsse import DigestSet, StatementBuilder, Subject
 from sigstore.models import Bundle
 from sigstore.sign import Signer
 
-from . import UsageError
-from .shown import shown
+from idp.client import UsageError
+from idp.client.shown import shown
 
 MAX_PREDICATE_BYTES = 1024 * 1024
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from sigstore.models import Bundle
 
-from . import ClientError
-from .shown import shown
+from idp.client import ClientError
+from idp.client.shown import shown
 
 MAX_BUNDLE_BYTES = 1024 * 1024
 IN_TOTO = "application/vnd.in-toto+json"

@@ -7,8 +7,8 @@ from cryptography.x509.oid import ObjectIdentifier
 from pyasn1.error import PyAsn1Error
 from sigstore.errors import VerificationError
 
-from ..der import decode_utf8_string
-from .names import Name
+from idp.client.names import Name
+from idp.common.der import decode_utf8_string
 
 OTHERNAME_OID = ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
 ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")

@@ -8,7 +8,7 @@ from pathlib import Path
 from sigstore.errors import Error as SigstoreError
 from sigstore.models import ClientTrustConfig
 
-from . import ClientError, UsageError
+from idp.client import ClientError, UsageError
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def resolve(trust_config: str | None, idp: str | None = None) -> Instance:
     if trust_config and idp:
         raise UsageError("Give either --trust-config or --idp, not both.")
     if idp:
-        from .tufclient import trust_config_from
+        from idp.client.tufclient import trust_config_from
 
         resolved = Instance(trust_config_from(idp), idp.rstrip("/"))
         named = resolved.oidc_url

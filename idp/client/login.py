@@ -14,9 +14,9 @@ import requests
 from sigstore.errors import NetworkError
 from sigstore.oidc import IdentityError, IdentityToken, Issuer, IssuerError
 
-from . import ClientError
-from .network import unreachable
-from .shown import shown
+from idp.client import ClientError
+from idp.client.network import unreachable
+from idp.client.shown import shown
 
 CLIENT_ID = "sigstore"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

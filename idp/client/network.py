@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from . import ClientError
-from .shown import shown
+from idp.client import ClientError
+from idp.client.shown import shown
 
 
 def unreachable(url: str, exc: BaseException) -> ClientError:

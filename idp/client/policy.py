@@ -21,13 +21,13 @@ from pathlib import Path
 
 from sigstore.hashes import Hashed
 
-from . import ClientError
-from .bundles import load
-from .instance import Instance
-from .names import Name
-from .policy_file import Rule, load_policy
-from .shown import shown
-from .verify import verify
+from idp.client import ClientError
+from idp.client.bundles import load
+from idp.client.instance import Instance
+from idp.client.names import Name
+from idp.client.policy_file import Rule, load_policy
+from idp.client.shown import shown
+from idp.client.verify import verify
 
 __all__ = ["Decision", "RuleResult", "Signature", "count", "decide", "judge", "load_policy"]
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from . import UsageError
-from .names import Name, parse_name
+from idp.client import UsageError
+from idp.client.names import Name, parse_name
 
 RULE_KEYS = ("artifacts", "issuer", "identities", "threshold")
 RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")

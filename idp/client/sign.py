@@ -20,11 +20,11 @@ from sigstore.models import Bundle
 from sigstore.oidc import IdentityToken
 from sigstore.sign import Signer, SigningContext
 
-from . import ClientError
-from .bundles import parse
-from .instance import Instance
-from .shown import shown
-from .verify import verify
+from idp.client import ClientError
+from idp.client.bundles import parse
+from idp.client.instance import Instance
+from idp.client.shown import shown
+from idp.client.verify import verify
 
 
 def bundle_path(artifact: Path, label: str | None = None) -> Path:

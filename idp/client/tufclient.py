@@ -23,10 +23,10 @@ from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import Updater
 
-from ..config import is_loopback_host
-from . import ClientError, UsageError
-from .network import unreachable
-from .shown import shown
+from idp.client import ClientError, UsageError
+from idp.client.network import unreachable
+from idp.client.shown import shown
+from idp.common.hosts import is_loopback_host
 
 TARGETS = ("trusted_root.json", "signing_config.v0.2.json")
 CLIENT_TRUST_CONFIG = "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"

@@ -12,12 +12,12 @@ from sigstore.errors import VerificationError
 from sigstore.hashes import HashAlgorithm, Hashed
 from sigstore.verify import Verifier
 
-from . import ClientError, UsageError
-from .bundles import IN_TOTO, LoadedBundle, statement_subjects
-from .certificate import AnyIdentity, IdentityPolicy, issuer, names
-from .instance import Instance
-from .names import Name
-from .shown import shown
+from idp.client import ClientError, UsageError
+from idp.client.bundles import IN_TOTO, LoadedBundle, statement_subjects
+from idp.client.certificate import AnyIdentity, IdentityPolicy, issuer, names
+from idp.client.instance import Instance
+from idp.client.names import Name
+from idp.client.shown import shown
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from sigstore.hashes import Hashed
 
-from . import ClientError
-from .bundles import load
-from .instance import Instance
-from .names import Name
-from .shown import shown
-from .verify import read_input, verify
+from idp.client import ClientError
+from idp.client.bundles import load
+from idp.client.instance import Instance
+from idp.client.names import Name
+from idp.client.shown import shown
+from idp.client.verify import read_input, verify
 
 IN_PROCESS_BELOW = 24
 

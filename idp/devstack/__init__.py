@@ -10,16 +10,16 @@ from pathlib import Path
 
 from flask import Flask
 
-from .ca import CertificateAuthority
-from .fulcio_config import FulcioConfig
-from .rekor import TransparencyLog
-from .tokens import TokenVerifier
-from .trust import write_trust_config
+from idp.devstack.ca import CertificateAuthority
+from idp.devstack.fulcio_config import FulcioConfig
+from idp.devstack.rekor import TransparencyLog
+from idp.devstack.tokens import TokenVerifier
+from idp.devstack.trust import write_trust_config
 
 
 def create_devstack_app(folder: Path, fulcio_config: FulcioConfig, public_url: str, oidc_url: str) -> Flask:
     """The stack as one Flask app: Fulcio API at ``/api/v2``, Rekor API at ``/api/v1``."""
-    from .views import fulcio_bp, rekor_bp
+    from idp.devstack.views import fulcio_bp, rekor_bp
 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     app = Flask("hallmark-devstack")

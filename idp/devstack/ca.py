@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .. import der
-from .ctlog import CTLog, sct_list
-from .keyfiles import load_certificate, load_or_create_key, spki_der
-from .tokens import Principal
+from idp.common import der
+from idp.devstack.ctlog import CTLog, sct_list
+from idp.devstack.keyfiles import load_certificate, load_or_create_key, spki_der
+from idp.devstack.tokens import Principal
 
 LEAF_LIFETIME = timedelta(minutes=10)
 OID_ISSUER_V1 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")

@@ -8,7 +8,7 @@ import time
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from .keyfiles import key_id
+from idp.devstack.keyfiles import key_id
 
 SCT_VERSION_V1 = 0
 CERTIFICATE_TIMESTAMP = 0

@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ..secretfiles import write_private
+from idp.platform.secretfiles import write_private
 
 
 def load_or_create_key(path: Path) -> ec.EllipticCurvePrivateKey:

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from . import merkle
-from .keyfiles import key_id, load_or_create_key
+from idp.devstack import merkle
+from idp.devstack.keyfiles import key_id, load_or_create_key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (

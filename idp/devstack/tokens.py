@@ -21,7 +21,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from .fulcio_config import FulcioConfig, OIDCIssuer
+from idp.devstack.fulcio_config import FulcioConfig, OIDCIssuer
 
 NBF_LEEWAY = 300
 ASYMMETRIC = {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA"}

@@ -10,9 +10,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
-from .ca import CertificateAuthority
-from .keyfiles import spki_der
-from .rekor import TransparencyLog
+from idp.devstack.ca import CertificateAuthority
+from idp.devstack.keyfiles import spki_der
+from idp.devstack.rekor import TransparencyLog
 
 OPERATOR = "Hallmark devstack (development only)"
 FILENAME = "trust_config.json"

@@ -6,9 +6,9 @@ from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .ca import RequestRejected, public_key_from_csr, public_key_from_pop
-from .rekor import DuplicateEntry, EntryRejected
-from .tokens import TokenRejected
+from idp.devstack.ca import RequestRejected, public_key_from_csr, public_key_from_pop
+from idp.devstack.rekor import DuplicateEntry, EntryRejected
+from idp.devstack.tokens import TokenRejected
 
 fulcio_bp = Blueprint("fulcio", __name__)
 rekor_bp = Blueprint("rekor", __name__)

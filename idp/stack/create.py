@@ -10,12 +10,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from ..config import Settings
-from ..identity import fulcio_config
-from ..secretfiles import write_private
-from . import pki
-from .layout import Layout, StackConfig, StackConfigError
-from .trust_root import client_trust_config, signing_config, trusted_root
+from idp.people.identity import fulcio_config
+from idp.platform.config import Settings
+from idp.platform.secretfiles import write_private
+from idp.stack import pki
+from idp.stack.layout import Layout, StackConfig, StackConfigError
+from idp.stack.trust_root import client_trust_config, signing_config, trusted_root
 
 
 def passphrase(settings: Settings, layout: Layout, *, create: bool = False) -> str:
@@ -57,7 +57,7 @@ def _write_json(path: Path, document: dict) -> None:
 def _ca_in_token(settings: Settings, layout: Layout, config: StackConfig) -> list:
     """The intermediate's key made inside Hallmark's PKCS#11 token (sensitive, not extractable), its
     certificate signed by a root whose key is never stored; and Fulcio's crypto11 configuration."""
-    from ..hsm import HsmError, store_for
+    from idp.platform.hsm import HsmError, store_for
 
     if not settings.pkcs11_module:
         raise StackConfigError("--ca-custody pkcs11 needs HALLMARK_PKCS11_MODULE, HALLMARK_PKCS11_TOKEN_LABEL and "

@@ -88,7 +88,7 @@ class StackConfig:
     def check(self) -> None:
         """Public URLs name known services and are http(s) URLs without a path, query or fragment;
         the CA's key is in a file or a PKCS#11 token."""
-        from ..config import is_loopback_host
+        from idp.common.hosts import is_loopback_host
 
         if not is_loopback_host(self.host) and is_loopback_host(self.public_host) and \
                 set(self.public_urls) != set(SERVICES):

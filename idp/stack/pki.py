@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..secretfiles import write_private
+from idp.platform.secretfiles import write_private
 
 CA_LIFETIME = timedelta(days=3650)
 TSA_LIFETIME = timedelta(days=1825)

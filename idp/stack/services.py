@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .layout import SERVICES, Layout, StackConfig, StackConfigError
+from idp.stack.layout import SERVICES, Layout, StackConfig, StackConfigError
 
 # timestamp-server v2.1.3 serves Prometheus metrics on ":2112" (every interface), with no flag to
 # move it: one TSA per machine, and nothing else may hold that port.

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import pki
-from .layout import Layout, StackConfig
-from .services import TITLE
-from .supervisor import answers
+from idp.stack import pki
+from idp.stack.layout import Layout, StackConfig
+from idp.stack.services import TITLE
+from idp.stack.supervisor import answers
 
 SOON = timedelta(days=30)
 
@@ -63,7 +63,7 @@ def due(layout: Layout, instance_path: Path) -> list[Due]:
         for certificate in pki.read_chain(path):
             common_name = certificate.subject.rfc4514_string()
             items.append(Due(f"{label} certificate {common_name}", certificate.not_valid_after_utc))
-    from ..tufrepo import repository_for
+    from idp.tufrepo import repository_for
 
     repository = repository_for(instance_path)
     if repository.exists:

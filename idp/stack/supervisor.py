@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import requests
 
-from .services import Service
+from idp.stack.services import Service
 
 START_TIMEOUT = 60.0
 
@@ -41,7 +41,7 @@ class Supervisor:
 
     def start(self, service: Service, timeout: float = START_TIMEOUT) -> float:
         """Start ``service`` and wait until its ready URL answers; returns the seconds it took."""
-        from ..instance_lock import port_free
+        from idp.platform.instance_lock import port_free
 
         for host, port, purpose in service.ports:
             if not port_free(port, host):

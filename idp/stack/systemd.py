@@ -6,8 +6,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from .layout import SERVICES, Layout
-from .services import TITLE
+from idp.stack.layout import SERVICES, Layout
+from idp.stack.services import TITLE
 
 UNIT = """\
 [Unit]

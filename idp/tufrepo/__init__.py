@@ -10,7 +10,7 @@ from pathlib import Path
 
 def repository_for(instance_path: Path):
     """The instance's repository: metadata in ``tuf/repository``, keys in ``tuf/keys``."""
-    from .repository import TrustRepository
+    from idp.tufrepo.repository import TrustRepository
 
     return TrustRepository(instance_path / "tuf" / "repository", instance_path / "tuf" / "keys")
 

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from securesystemslib.signer import CryptoSigner, SSlibKey
 
-from ..secretfiles import write_private
+from idp.platform.secretfiles import write_private
 
 
 def generate(folder: Path, role: str) -> CryptoSigner:

@@ -10,10 +10,18 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from securesystemslib.signer import Signer
-from tuf.api.metadata import MetaFile, Metadata, Root, Snapshot, TargetFile, Targets, Timestamp
+from tuf.api.metadata import (
+    Metadata,
+    MetaFile,
+    Root,
+    Snapshot,
+    TargetFile,
+    Targets,
+    Timestamp,
+)
 from tuf.api.serialization.json import JSONSerializer
 
-from . import keys
+from idp.tufrepo import keys
 
 TARGET_NAMES = ("trusted_root.json", "signing_config.v0.2.json")
 LIFETIMES = {"root": timedelta(days=365), "targets": timedelta(days=365),

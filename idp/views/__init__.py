@@ -4,7 +4,18 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account, device, email, enroll, health, login, oauth, profile, tuf, wellknown
+    from idp.views import (
+        account,
+        device,
+        email,
+        enroll,
+        health,
+        login,
+        oauth,
+        profile,
+        tuf,
+        wellknown,
+    )
 
     for module in (wellknown, oauth, login, enroll, account, email, profile, device, tuf, health):
         app.register_blueprint(module.bp)

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from .. import audit, challenges, clock, sessions, webauthn
-from ..aaguids import authenticator_name
-from ..ceremonies import (CeremonyError, begin_registration, finish_assertion, finish_registration, key_name,
-                          new_credential)
-from ..extensions import db, limiter, login_limit, settings
-from ..identity import subject_for
-from ..models import BrowserSession, Credential
-from ..sessions import current_user, login_required, signed_in
-from ..step_up import fresh_touch_required
+from idp.ceremony import challenges, webauthn
+from idp.ceremony.aaguids import authenticator_name
+from idp.ceremony.ceremonies import (
+    CeremonyError,
+    begin_registration,
+    finish_assertion,
+    finish_registration,
+    key_name,
+    new_credential,
+)
+from idp.people import audit
+from idp.people.identity import subject_for
+from idp.platform import clock
+from idp.platform.config import settings
+from idp.store.db import db
+from idp.store.models import BrowserSession, Credential
+from idp.web import sessions
+from idp.web.extensions import limiter, login_limit
+from idp.web.sessions import current_user, login_required, signed_in
+from idp.web.step_up import fresh_touch_required
 
 bp = Blueprint("account", __name__)
 

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from .. import audit, clock
-from ..ceremonies import CeremonyError, finish_assertion
-from ..clients import SIGSTORE_CLIENT_ID
-from ..extensions import csrf, db, limiter, login_limit, settings, token_limit
-from ..identity import signing_identity_missing
-from ..models import Client, DeviceCode
-from ..sessions import log_in
-from .oauth import described
-from ..jsonbody import json_object
+from idp.ceremony.ceremonies import CeremonyError, finish_assertion
+from idp.oauth.client_records import SIGSTORE_CLIENT_ID
+from idp.people import audit
+from idp.people.identity import signing_identity_missing
+from idp.platform import clock
+from idp.platform.config import settings
+from idp.store.db import db
+from idp.store.models import Client, DeviceCode
+from idp.store.states import DeviceStatus
+from idp.views.oauth import described
+from idp.web.extensions import csrf, limiter, login_limit, token_limit
+from idp.web.jsonbody import json_object
+from idp.web.sessions import log_in
 
 bp = Blueprint("device", __name__)
 USER_CODE_RE = re.compile(r"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}")
@@ -30,7 +42,7 @@ def pending(user_code: str) -> DeviceCode | None:
     """The pending, unexpired device authorization for ``user_code``."""
     if not USER_CODE_RE.fullmatch(user_code):
         return None
-    row = DeviceCode.query.filter_by(user_code=user_code, status="pending").first()
+    row = DeviceCode.query.filter_by(user_code=user_code, status=DeviceStatus.PENDING).first()
     return row if row is not None and row.expires_at > clock.now() else None
 
 
@@ -83,8 +95,8 @@ def approve():
     missing = signing_identity_missing(user, settings())
     if missing and row.client_id == SIGSTORE_CLIENT_ID:
         return jsonify(error="access_denied", error_description=missing), 400
-    approved = (DeviceCode.query.filter_by(id=row.id, status="pending")
-                .update({"status": "approved", "user_id": user.id, "credential_id": cred.id,
+    approved = (DeviceCode.query.filter_by(id=row.id, status=DeviceStatus.PENDING)
+                .update({"status": DeviceStatus.APPROVED, "user_id": user.id, "credential_id": cred.id,
                          "approved_at": clock.now()}, synchronize_session=False))
     db.session.commit()
     if approved != 1:
@@ -99,7 +111,7 @@ def deny():
     user_code = normalise(request.form.get("user_code", ""))
     row = pending(user_code)
     if row is not None:
-        DeviceCode.query.filter_by(id=row.id, status="pending").update({"status": "denied"},
+        DeviceCode.query.filter_by(id=row.id, status=DeviceStatus.PENDING).update({"status": DeviceStatus.DENIED},
                                                                        synchronize_session=False)
         db.session.commit()
         audit.record("device.denied", client=row.client_id)

@@ -6,15 +6,18 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, mail
-from ..extensions import db, limiter, settings
-from ..models import EmailVerification, User
-from ..secretfiles import sha256_hex
-from ..sessions import current_user, login_required
-from ..step_up import fresh_touch_required
+from idp.people import audit
+from idp.platform import clock, mail
+from idp.platform.config import settings
+from idp.platform.secretfiles import sha256_hex
+from idp.store.db import db
+from idp.store.models import EmailVerification, User
+from idp.web.extensions import limiter
+from idp.web.sessions import current_user, login_required
+from idp.web.step_up import fresh_touch_required
 
 bp = Blueprint("email", __name__)
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")

@@ -7,13 +7,22 @@ import secrets
 from flask import Blueprint, Response, jsonify, render_template
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, invites, sessions
-from ..ceremonies import CeremonyError, begin_registration, finish_registration, key_name, new_credential
-from ..extensions import db, limiter, login_limit
-from ..identity import USERNAME_RE
-from ..models import User
-from ..sessions import log_in
-from ..jsonbody import json_object
+from idp.ceremony.ceremonies import (
+    CeremonyError,
+    begin_registration,
+    finish_registration,
+    key_name,
+    new_credential,
+)
+from idp.people import audit, invites
+from idp.people.identity import USERNAME_RE
+from idp.platform import clock
+from idp.store.db import db
+from idp.store.models import User
+from idp.web import sessions
+from idp.web.extensions import limiter, login_limit
+from idp.web.jsonbody import json_object
+from idp.web.sessions import log_in
 
 bp = Blueprint("enroll", __name__)
 

@@ -6,18 +6,31 @@ import hashlib
 import hmac
 import secrets
 
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_limiter.util import get_remote_address
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, session, url_for
 from sqlalchemy import insert
 
-from .. import audit, challenges, clock, webauthn
-from ..ceremonies import CeremonyError, finish_assertion
-from ..extensions import db, limiter, login_limit, run, settings
-from ..identity import USERNAME_RE
-from ..models import LoginGrant, User
-from ..safe_redirect import safe_next
-from ..sessions import log_in, log_out
-from ..jsonbody import json_object
+from idp.ceremony import challenges, webauthn
+from idp.ceremony.ceremonies import CeremonyError, finish_assertion
+from idp.people import audit
+from idp.people.identity import USERNAME_RE
+from idp.platform import clock
+from idp.platform.config import settings
+from idp.store.db import db, execute
+from idp.store.models import LoginGrant, User
+from idp.web.extensions import limiter, login_limit
+from idp.web.jsonbody import json_object
+from idp.web.safe_redirect import safe_next
+from idp.web.sessions import log_in, log_out
 
 bp = Blueprint("login", __name__)
 INSERT_GRANT = insert(LoginGrant.__table__)    # built once: one per signing login
@@ -95,7 +108,7 @@ def verify():
     audit.record("login.succeeded", user=user, credential=cred.name, commit=False)
     if pending:
         grant_id = secrets.token_urlsafe(32)
-        run(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
+        execute(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
                            "request_hash": pending, "created_at": clock.now(), "used_at": None})
         session["login_grant"] = grant_id
         session["authorize_started"] = started       # shown on the out-of-band page

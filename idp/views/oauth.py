@@ -9,18 +9,35 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
-from authlib.oidc.core.errors import LoginRequiredError, RequestNotSupportedError, RequestURINotSupportedError
-from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, session
+from authlib.oidc.core.errors import (
+    LoginRequiredError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
+)
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from sqlalchemy import bindparam, update
 
-from .. import clock, tokens
-from ..clients import OOB_REDIRECT_URI, SIGSTORE_CLIENT_ID
-from ..errors import error_response
-from ..extensions import csrf, db, limiter, run, settings, token_limit
-from ..identity import signing_identity_missing
-from ..models import Client, LoginGrant
-from ..accounts import enabled_account
-from ..sessions import signed_in
+from idp.oauth import token_verification as tokens
+from idp.oauth.client_records import OOB_REDIRECT_URI, SIGSTORE_CLIENT_ID
+from idp.oauth.subjects import Authorizer
+from idp.people.accounts import enabled_account
+from idp.people.identity import signing_identity_missing
+from idp.platform import clock
+from idp.platform.config import settings
+from idp.store.db import db, execute
+from idp.store.models import Client, LoginGrant
+from idp.web.errors import error_response
+from idp.web.extensions import csrf, limiter, token_limit
+from idp.web.sessions import signed_in
 
 bp = Blueprint("oauth", __name__)
 
@@ -76,7 +93,7 @@ def _consume_login_grant():
     if not grant_id:
         return None
     now = clock.now()
-    used = run(USE_LOGIN_GRANT, {
+    used = execute(USE_LOGIN_GRANT, {
         "grant_id": grant_id, "hash": request_hash(), "now": now,
         "fresh_after": now - timedelta(seconds=settings().challenge_lifetime)}).first()
     db.session.commit()
@@ -143,6 +160,7 @@ def authorize():
                                    "flow instead.", "unauthorized_client")
     needs_touch = _touch_needed(client, signed)
     credential_id = None
+    auth_time = signed.auth_time if signed else 0
     if needs_touch:
         login_grant = _consume_login_grant()
         if login_grant is None:
@@ -160,14 +178,12 @@ def authorize():
         if user is None:
             return error_response(403, "This account is disabled.", "access_denied")
         credential_id = login_grant.credential_id
-        g.auth_time = int(login_grant.created_at.timestamp())
-    else:
-        g.auth_time = signed.auth_time
+        auth_time = int(login_grant.created_at.timestamp())
     missing = signing_identity_missing(user, settings()) if client.client_id == SIGSTORE_CLIENT_ID else None
     if missing:
         return error_response(400, missing, "access_denied")
-    g.authorizing_credential_id = credential_id
-    response = _server().create_authorization_response(grant=grant, grant_user=user)
+    authorizer = Authorizer(account=user, auth_time=auth_time, credential_id=credential_id)
+    response = _server().create_authorization_response(grant=grant, grant_user=authorizer)
     location = response.headers.get("Location", "")
     if grant.redirect_uri == OOB_REDIRECT_URI:
         code = parse_qs(urlsplit(location).query).get("code", [""])[0]

@@ -2,9 +2,9 @@
 
 from flask import Blueprint, abort, render_template
 
-from ..extensions import settings
-from ..identity import USERNAME_RE, subject_for
-from ..models import User
+from idp.people.identity import USERNAME_RE, subject_for
+from idp.platform.config import settings
+from idp.store.models import User
 
 bp = Blueprint("profile", __name__)
 

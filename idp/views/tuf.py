@@ -6,8 +6,8 @@ import re
 
 from flask import Blueprint, abort, send_from_directory
 
-from ..extensions import settings
-from ..tufrepo import repository_for
+from idp.platform.config import settings
+from idp.tufrepo import repository_for
 
 bp = Blueprint("tuf", __name__)
 NAME_RE = re.compile(r"(timestamp\.json|[0-9]+\.(root|snapshot|targets)\.json|targets/[0-9a-f]{64}\.[A-Za-z0-9._-]+)")

@@ -6,15 +6,16 @@ import json
 
 from flask import Blueprint, Response
 
-from .. import keys, ttlcache
-from ..extensions import settings
-from ..oauth import SCOPES
+from idp.oauth import signing_keys as keys
+from idp.oauth.client_adapter import SCOPES
+from idp.platform import ttlcache
+from idp.platform.config import settings
 
 bp = Blueprint("wellknown", __name__)
 
 
 def discovery_document(issuer: str) -> dict:
-    """OpenID Provider metadata (DESIGN §2–§3)."""
+    """OpenID Provider metadata (docs/design.md, "The Fulcio contract")."""
     return {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",

@@ -8,9 +8,8 @@ Existing cookies name no session row, so every browser signs in again after this
 two accounts hold the same address (finding F1), the one that confirmed it first keeps it; the
 others lose it (an audit event says so) and can confirm another address.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0007"
 down_revision = "0006"

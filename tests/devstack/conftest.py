@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from hallmark_testing.helpers import enroll, sigstore_token
+from hallmark_testing.servers import Devstack, LiveServer, TestIssuer
 
-from helpers import enroll, sigstore_token
 from idp.devstack.fulcio_config import FulcioConfig
-from idp.identity import fulcio_config
-from servers import Devstack, LiveServer, TestIssuer
+from idp.people.identity import fulcio_config
 
 
 @pytest.fixture(scope="module")

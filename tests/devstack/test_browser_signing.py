@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from commands import SIGSTORE, hallmark_cli
-from helpers import new_invite
+from hallmark_testing.commands import SIGSTORE, hallmark_cli
+from hallmark_testing.helpers import new_invite
 
 
 def enroll_in_browser(page, server, username: str) -> None:

@@ -8,8 +8,7 @@ import subprocess
 import time
 
 import pytest
-
-from commands import hallmark_cli, sigstore
+from hallmark_testing.commands import hallmark_cli, sigstore
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +85,7 @@ def test_hallmark_verifies_stock_sigstore_bundles(hallmark, stack, token_for, tm
 
 
 def test_username_identity_is_matched_by_its_plain_value(stack, issuers, tmp_path):
-    """DESIGN §2: unlike the stock policy, hallmark verify decodes the OtherName UTF8String."""
+    """docs/design.md, "The Fulcio contract": unlike the stock policy, hallmark verify decodes the OtherName UTF8String."""
     issuer = issuers["username"]
     artifact = tmp_path / "u.txt"
     artifact.write_text("username mode\n")

@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask, Response, request
+from hallmark_testing.commands import hallmark_cli
+from hallmark_testing.servers import free_port
 from werkzeug.serving import make_server
-
-from commands import hallmark_cli
-from servers import free_port
 
 
 class Scripted:

@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 import requests
-
-from servers import free_port
+from hallmark_testing.servers import free_port
 
 
 def _env(tmp_path) -> dict:

@@ -1,4 +1,4 @@
-"""The CA's HTTP API: Fulcio's token checks, request checks and certificate profile (DESIGN §2, §8)."""
+"""The CA's HTTP API: Fulcio's token checks, request checks and certificate profile (docs/design.md, "The Fulcio contract" and "What the stock sigstore-python client checks")."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from hallmark_testing.helpers import forge_jwt
 from joserfc import jwt
 from sigstore._internal.sct import verify_sct
 from sigstore._internal.trust import KeyringPurpose
 from sigstore.models import ClientTrustConfig
 
-from helpers import forge_jwt
-from idp.der import decode_utf8_string
+from idp.common.der import decode_utf8_string
 
 OID_SCT = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
 
@@ -179,7 +179,7 @@ def test_uri_subject_must_match_subject_domain(stack, hallmark):
     """A token whose sub points at another host is refused even if Hallmark signed it."""
     from joserfc.jwk import KeySet
 
-    from idp import keys
+    from idp.oauth import signing_keys as keys
 
     with hallmark.app.app_context():
         key = keys.active_key(hallmark.app.extensions["hallmark"])

@@ -7,8 +7,7 @@ import json
 import os
 
 import pytest
-
-from commands import hallmark_cli
+from hallmark_testing.commands import hallmark_cli
 
 UNREACHABLE = "http://127.0.0.1:9"
 
@@ -86,6 +85,6 @@ def test_n5_a_trust_config_of_the_wrong_shape_is_one_plain_sentence(tmp_path):
 
 
 def test_n5_a_revoked_or_unknown_key_says_what_to_do(hallmark):
-    from idp.ceremonies import GENERIC_REFUSAL
+    from idp.ceremony.ceremonies import GENERIC_REFUSAL
 
     assert "revoked" in GENERIC_REFUSAL and "Try another of your keys" in GENERIC_REFUSAL

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from commands import hallmark_cli
+from hallmark_testing.commands import hallmark_cli
 
 
 @pytest.fixture(scope="module")

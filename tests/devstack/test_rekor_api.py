@@ -1,4 +1,4 @@
-"""The transparency log's HTTP API and proofs (Rekor v1 semantics, DESIGN §8)."""
+"""The transparency log's HTTP API and proofs (Rekor v1 semantics, docs/design.md, "What the stock sigstore-python client checks")."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from test_fulcio_api import chain_of, csr_body, request_cert
 
 from idp.devstack import merkle
-
-from test_fulcio_api import chain_of, csr_body, request_cert
 
 
 @pytest.fixture(scope="module")

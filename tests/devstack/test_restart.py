@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from commands import sigstore
+from hallmark_testing.commands import sigstore
 
 
 def test_restart_between_signing_and_verifying(hallmark, stack, token_for, tmp_path):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from commands import sigstore
+from hallmark_testing.commands import sigstore
 
 
 def _sign(stack, token: str, artifact) -> None:
@@ -45,7 +44,7 @@ def test_email_identity(stack, issuers, tmp_path):
 
 
 def test_username_identity_and_the_stock_othername_quirk(stack, issuers, tmp_path):
-    """Pins DESIGN §2: stock sigstore 4.5.1 matches an OtherName SAN only by its DER-prefixed form."""
+    """Pins docs/design.md, "The Fulcio contract": stock sigstore 4.5.1 matches an OtherName SAN only by its DER-prefixed form."""
     issuer = issuers["username"]
     artifact = tmp_path / "user.txt"
     artifact.write_text("signed by username\n")
@@ -55,7 +54,7 @@ def test_username_identity_and_the_stock_othername_quirk(stack, issuers, tmp_pat
     identity = "alice!localhost"
     der_prefixed = "\x0c" + chr(len(identity)) + identity
     assert _verify(stack, artifact, der_prefixed, issuer.url).returncode == 0, \
-        "sigstore-python now decodes OtherName SANs properly: update DESIGN §2 and hallmark verify"
+        "sigstore-python now decodes OtherName SANs properly: update docs/design.md ('The Fulcio contract') and hallmark verify"
 
 
 @pytest.mark.parametrize("claims", [{"email_verified": False}, {"email_verified": None}, {"email": None}])

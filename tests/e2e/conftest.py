@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from servers import LiveServer
+from hallmark_testing.servers import LiveServer
 
 
 @pytest.fixture(scope="module")

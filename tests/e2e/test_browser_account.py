@@ -2,7 +2,7 @@
 
 import re
 
-from helpers import new_invite
+from hallmark_testing.helpers import new_invite
 
 
 def enroll_in(page, live_server, username: str) -> None:
@@ -60,7 +60,7 @@ def test_a_stale_session_confirms_a_key_revocation_with_a_touch(live_server, key
     of one's own key (the step-up page), then goes on with the same request."""
     from datetime import timedelta
 
-    from idp import clock
+    from idp.platform import clock
 
     page = key_page.page
     enroll_in(page, live_server, "stale")

@@ -6,11 +6,10 @@ import queue
 import threading
 import webbrowser
 
+from hallmark_testing.helpers import new_invite
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from sigstore.oidc import IdentityToken, Issuer
-
-from helpers import new_invite
 
 
 def _enroll(page, server, username: str) -> None:

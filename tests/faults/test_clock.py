@@ -8,11 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
-
-from helpers import enroll, sigstore_token
-from idp import clock, keys
+from hallmark_testing.helpers import enroll, sigstore_token
+from hallmark_testing.servers import LiveServer
 from security.conftest import HttpClient
-from servers import LiveServer
+
+from idp.oauth import signing_keys as keys
+from idp.platform import clock
 
 
 @pytest.mark.parametrize("offset,accepted", [(-1, True), (0, False), (1, False)])

@@ -1,4 +1,4 @@
-"""SECURITY_CHECKLIST 31: the database goes away mid-run → 503 with a clear message, nothing half-written,
+"""docs/security-checklist.md 31: the database goes away mid-run → 503 with a clear message, nothing half-written,
 service resumes when it is back, without a restart."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ import time
 
 import pytest
 import requests
-
-import pg
-from helpers import enroll, new_invite, post_json
-from idp.models import User
+from hallmark_testing import pg
+from hallmark_testing.helpers import enroll, new_invite, post_json
+from hallmark_testing.servers import LiveServer
+from hallmark_testing.softauthn import SoftAuthenticator
 from security.conftest import HttpClient
-from servers import LiveServer
-from softauthn import SoftAuthenticator
+
+from idp.store.models import User
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def _terminate_backends(postgres, database_url: str) -> int:
 
 
 def test_a_connection_that_died_while_idle_is_replaced_without_an_error(tmp_path, postgres):
-    """The pool pings a connection idle for over a second (idp/pool_health.py) instead of failing on it."""
+    """The pool pings a connection idle for over a second (idp/store/pool_health.py) instead of failing on it."""
     url = postgres.database()
     server = LiveServer(tmp_path, database_url=url)
     try:

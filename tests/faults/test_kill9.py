@@ -1,4 +1,4 @@
-"""SECURITY_CHECKLIST 32: kill -9 of a worker and of the whole server under a bounded load loses nothing
+"""docs/security-checklist.md 32: kill -9 of a worker and of the whole server under a bounded load loses nothing
 acknowledged, and no code or challenge can be used twice afterwards."""
 
 from __future__ import annotations
@@ -9,13 +9,21 @@ import signal
 import threading
 
 import requests
-
-from helpers import SIGSTORE_BASIC, authorize_params, authorize_url, make_settings, pkce_pair, post_json
-from idp import create_app, invites
-from idp.models import AuditEvent, User
+from hallmark_testing.helpers import (
+    SIGSTORE_BASIC,
+    authorize_params,
+    authorize_url,
+    make_settings,
+    pkce_pair,
+    post_json,
+)
+from hallmark_testing.servers import ServeProcess, free_port
+from hallmark_testing.softauthn import SoftAuthenticator
 from security.conftest import HttpClient
-from servers import ServeProcess, free_port
-from softauthn import SoftAuthenticator
+
+from idp import create_app
+from idp.people import invites
+from idp.store.models import AuditEvent, User
 
 ITERATIONS = 40
 

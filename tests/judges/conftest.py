@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import enroll, make_settings, sigstore_token
-from servers import LiveServer, free_port
+from hallmark_testing.helpers import enroll, make_settings, sigstore_token
+from hallmark_testing.servers import LiveServer, free_port
 
 from idp.stack.create import init, passphrase
 from idp.stack.layout import Layout, Ports, StackConfig, StackConfigError
@@ -106,7 +106,7 @@ def real_stack(tmp_path_factory):
     stack = start_real_stack(folder)
     first = folder / "first-entry.txt"
     first.write_text("the first entry of both logs\n")
-    from commands import hallmark_cli
+    from hallmark_testing.commands import hallmark_cli
 
     done = hallmark_cli("sign", "--trust-config", str(stack.trust_config), "--identity-token",
                         stack.token("first-signer"), str(first))

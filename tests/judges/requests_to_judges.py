@@ -7,14 +7,15 @@ import base64
 from pathlib import Path
 
 import requests
-from commands import hallmark_cli
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from helpers import unique_name
+from hallmark_testing.commands import hallmark_cli
+from hallmark_testing.helpers import unique_name
 from joserfc import jwt
 
-from idp import clock, keys
+from idp.oauth import signing_keys as keys
+from idp.platform import clock
 
 
 def ask_for_certificate(fulcio_url: str, token: str) -> requests.Response:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 
-from commands import hallmark_cli
+from hallmark_testing.commands import hallmark_cli
 
 PREDICATE_TYPE = "https://slsa.dev/provenance/v1"
 

@@ -4,10 +4,10 @@ bundles verify with the stock client."""
 
 from __future__ import annotations
 
-from commands import hallmark_cli, sigstore
-from helpers import SOFTHSM_MODULE
+from hallmark_testing.commands import hallmark_cli, sigstore
+from hallmark_testing.helpers import SOFTHSM_MODULE
 
-from idp.hsm import store_for
+from idp.platform.hsm import store_for
 from judges.conftest import start_real_stack
 
 

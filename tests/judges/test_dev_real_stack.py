@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import requests
-from commands import read_until
-from servers import consecutive_free_ports, free_port
+from hallmark_testing.commands import read_until
+from hallmark_testing.servers import consecutive_free_ports, free_port
 
 from judges.conftest import one_tsa_per_machine
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from commands import hallmark_cli, sigstore
-from helpers import unique_name
-from servers import Devstack, TestIssuer
+from hallmark_testing.commands import hallmark_cli, sigstore
+from hallmark_testing.helpers import unique_name
+from hallmark_testing.servers import Devstack, TestIssuer
 
 from idp.devstack.fulcio_config import FulcioConfig
 from judges.conftest import start_real_stack
@@ -88,7 +88,7 @@ def test_email_mode(stack, issuers, tmp_path):
 
 
 def test_username_mode(stack, issuers, tmp_path):
-    """Stock sigstore 4.5.1 matches an OtherName SAN only by its DER-prefixed form (DESIGN §2)."""
+    """Stock sigstore 4.5.1 matches an OtherName SAN only by its DER-prefixed form (docs/design.md, "The Fulcio contract")."""
     issuer, artifact = issuers["username"], tmp_path / "user.txt"
     artifact.write_text("signed by username\n")
     signed = sign(stack, issuer.token(sub="alice"), artifact)

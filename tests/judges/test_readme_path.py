@@ -10,9 +10,9 @@ import subprocess
 import sys
 
 import pytest
-from commands import SIGSTORE, admin_env, hallmark_cli, read_until
-from helpers import enroll, sigstore_token
-from servers import LiveServer, consecutive_free_ports
+from hallmark_testing.commands import SIGSTORE, admin_env, hallmark_cli, read_until
+from hallmark_testing.helpers import enroll, sigstore_token
+from hallmark_testing.servers import LiveServer, consecutive_free_ports
 
 from judges.conftest import cosign, one_tsa_per_machine, token_file
 

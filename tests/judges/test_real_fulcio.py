@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from helpers import enroll, sigstore_token
+from hallmark_testing.helpers import enroll, sigstore_token
+from hallmark_testing.servers import LiveServer, free_port, wait_until_ok
 from joserfc.jwk import ECKey
-from servers import LiveServer, free_port, wait_until_ok
 
-from idp.identity import fulcio_config
+from idp.people.identity import fulcio_config
 from judges.requests_to_judges import ask_for_certificate, signed_like_hallmark
 
 ROOT = Path(__file__).resolve().parents[2]

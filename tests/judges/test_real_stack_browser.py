@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 
-from commands import SIGSTORE, hallmark_cli
 from devstack.test_browser_signing import (
     enroll_in_browser,
     fake_browser,
@@ -17,7 +16,8 @@ from devstack.test_browser_signing import (
     touch_key_at_opened_url,
     verify_all,
 )
-from helpers import unique_name
+from hallmark_testing.commands import SIGSTORE, hallmark_cli
+from hallmark_testing.helpers import unique_name
 
 from judges.conftest import COSIGN
 from judges.test_real_stack_signing import verify_with_cosign, verify_with_stock

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import time
 
-from commands import sigstore
-from helpers import unique_name
+from hallmark_testing.commands import sigstore
+from hallmark_testing.helpers import unique_name
 
 from judges.requests_to_judges import artifact, sign
 

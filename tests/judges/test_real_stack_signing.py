@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from commands import hallmark_cli, sigstore
 from cryptography import x509
+from hallmark_testing.commands import hallmark_cli, sigstore
 
 from judges.conftest import cosign, token_file
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 import requests
-from commands import admin_env, hallmark_cli, read_until
-from servers import LiveServer, consecutive_free_ports
+from hallmark_testing.commands import admin_env, hallmark_cli, read_until
+from hallmark_testing.servers import LiveServer, consecutive_free_ports
 
 from judges.conftest import one_tsa_per_machine
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-
-from servers import LiveServer
+from hallmark_testing.servers import LiveServer
 
 
 class HttpResponse:

@@ -1,4 +1,4 @@
-"""SECURITY_CHECKLIST 1-12, over HTTP: bad authorization requests are refused, never redirected blindly."""
+"""docs/security-checklist.md 1-12, over HTTP: bad authorization requests are refused, never redirected blindly."""
 
 from __future__ import annotations
 
@@ -6,10 +6,17 @@ import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from hallmark_testing.helpers import (
+    authorize_params,
+    authorize_request_of,
+    authorize_url,
+    enroll,
+    login,
+    post_json,
+)
 
-from helpers import authorize_request_of, authorize_params, authorize_url, enroll, login, post_json
-from idp.clients import register
-from idp.models import AuthorizationCode
+from idp.oauth.client_records import register
+from idp.store.models import AuthorizationCode
 from security.conftest import HttpClient
 
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"

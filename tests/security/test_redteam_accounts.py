@@ -10,19 +10,27 @@ import secrets
 from datetime import timedelta
 
 import pytest
-
-from helpers import (authorize_params, authorize_request_of, authorize_url, csrf_token, enroll, login, new_invite,
-                     pkce_pair, post_json)
-from helpers import page_text as text
-from helpers import unique_name as name
-from idp import clock
-from idp.accounts import set_disabled
-from idp.extensions import db
-from idp.models import User
-from security.conftest import HttpClient
-from softauthn import SoftAuthenticator
+from hallmark_testing.helpers import (
+    authorize_params,
+    authorize_request_of,
+    authorize_url,
+    csrf_token,
+    enroll,
+    login,
+    new_invite,
+    pkce_pair,
+    post_json,
+)
+from hallmark_testing.helpers import page_text as text
+from hallmark_testing.helpers import unique_name as name
+from hallmark_testing.softauthn import SoftAuthenticator
 from test_email_mode import add_email, email_app, smtp  # noqa: F401 (fixtures)
 
+from idp.people.accounts import set_disabled
+from idp.platform import clock
+from idp.store.db import db
+from idp.store.models import User
+from security.conftest import HttpClient
 
 LEAVER = "leaver-" + secrets.token_hex(3)
 KEYED = "keyed-" + secrets.token_hex(3)
@@ -144,7 +152,7 @@ def test_f02_session_survives_recovery(app, client):
     enroll(client, app, RECOVERING)
     thief = copy_of(app, client)
     with app.app_context():
-        from idp import invites
+        from idp.people import invites
 
         user = User.query.filter_by(username=RECOVERING).one()
         token = invites.create(admin=False, lifetime=3600, recover_user_id=user.id)
@@ -216,7 +224,7 @@ def test_f02_signing_out_one_other_browser(app, client):
     laptop = browser(client)
     login(laptop, auth)
     with app.app_context():
-        from idp.models import BrowserSession
+        from idp.store.models import BrowserSession
 
         newest = BrowserSession.query.order_by(BrowserSession.id.desc()).first().id
     client.post(f"/account/sessions/{newest}/revoke", data={"csrf_token": csrf_token(client)})
@@ -271,8 +279,8 @@ def test_f09_enrollment_link_still_logs_in(app, client):
 
 
 def test_f14_expired_sessions_do_not_pile_up(app, client, monkeypatch):
-    from idp import inline_sweep
-    from idp.models import BrowserSession
+    from idp.store import inline_sweep
+    from idp.store.models import BrowserSession
 
     auth = enroll(client, app, name("piler"))
     later(monkeypatch, 13 * 3600)

@@ -10,16 +10,26 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from hallmark_testing.helpers import (
+    SIGSTORE_BASIC,
+    authorize_params,
+    authorize_request_of,
+    authorize_url,
+    csrf_token,
+    enroll,
+    get_code,
+    login,
+    pkce_pair,
+    post_json,
+)
+from hallmark_testing.helpers import page_text as text
+from hallmark_testing.helpers import unique_name as name
+from hallmark_testing.servers import LiveServer
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from helpers import (SIGSTORE_BASIC, authorize_params, authorize_request_of, authorize_url, csrf_token, enroll,
-                     get_code, login, pkce_pair, post_json)
-from helpers import page_text as text
-from helpers import unique_name as name
-from idp.clients import OOB_REDIRECT_URI
+from idp.oauth.client_records import OOB_REDIRECT_URI
 from security.conftest import HttpClient
-from servers import LiveServer
 
 CALLBACK = "http://localhost:12345/auth/callback"
 
@@ -187,7 +197,7 @@ def _location_query(response) -> dict:
 @pytest.fixture
 def ordinary_client(app):
     """A confidential client that does not always ask for a touch (unlike ``sigstore``)."""
-    from idp.clients import register
+    from idp.oauth.client_records import register
 
     client_id = name("rp")
     with app.app_context():

@@ -17,14 +17,22 @@ from pathlib import Path
 
 import pytest
 import requests
+from hallmark_testing.commands import admin_env, hallmark_cli
+from hallmark_testing.helpers import (
+    csrf_token,
+    enroll,
+    make_settings,
+    new_invite,
+    post_json,
+)
+from hallmark_testing.servers import LiveServer, ServeProcess, free_port
 
-from commands import admin_env, hallmark_cli
-from helpers import csrf_token, enroll, make_settings, new_invite, post_json
-from idp import clock, create_app, inline_sweep
-from idp.config import ConfigError
-from idp.models import AuditEvent, Challenge
+from idp import create_app
+from idp.platform import clock
+from idp.platform.config import ConfigError
+from idp.store import inline_sweep
+from idp.store.models import AuditEvent, Challenge
 from security.conftest import HttpClient
-from servers import LiveServer, ServeProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG = secrets.token_urlsafe(48)
@@ -103,7 +111,7 @@ def test_f05_slow_headers_and_bodies_do_not_stall_the_service(served):
 
 
 def test_f05_a_silent_client_loses_its_connection(served):
-    from idp.gunicorn_worker import CLIENT_READ_TIMEOUT
+    from idp.platform.gunicorn_worker import CLIENT_READ_TIMEOUT
 
     sock = socket.create_connection(("127.0.0.1", served.port))
     sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")      # and then nothing
@@ -177,7 +185,7 @@ def test_f06_a_stranger_cannot_lock_a_person_out(tmp_path):
 
 
 def test_f06_trusted_proxies_must_be_addresses():
-    from idp.config import Settings
+    from idp.platform.config import Settings
 
     with pytest.raises(ConfigError, match="HALLMARK_TRUSTED_PROXIES"):
         Settings.from_env(env={"HALLMARK_TRUSTED_PROXIES": "proxy.example"})
@@ -200,7 +208,7 @@ def test_f08_restore_refuses_a_plaintext_backup_when_a_passphrase_is_set(tmp_pat
 
 
 def test_f08_sealed_backups_use_a_stronger_key_derivation(tmp_path):
-    from idp import backup
+    from idp.store import backup
 
     sealed = backup.seal({"format": backup.FORMAT}, "x" * 40)
     assert sealed.startswith(backup.SEALED_V2) and backup.SCRYPT_LOG2_N >= 17
@@ -212,7 +220,7 @@ def test_f08_sealed_backups_use_a_stronger_key_derivation(tmp_path):
 # F14 ---------------------------------------------------------------------------------------------
 
 def test_f14_anonymous_failed_logins_write_no_audit_rows(app, client):
-    from softauthn import SoftAuthenticator
+    from hallmark_testing.softauthn import SoftAuthenticator
 
     stranger = SoftAuthenticator(origin=app.extensions["hallmark"].origin)
     with app.app_context():
@@ -312,15 +320,15 @@ def test_hardening_slow_down_grows_the_interval(tmp_path):
              "client_id": "sigstore"}
     assert client.post("/token", data=grant).get_json()["error"] == "authorization_pending"
     assert client.post("/token", data=grant).get_json()["error"] == "slow_down"
-    from idp.models import DeviceCode
+    from idp.store.models import DeviceCode
 
     with app.app_context():
         assert DeviceCode.query.one().interval == started["interval"] + 5
 
 
 def test_hardening_disabled_profile_does_not_say_why(tmp_path):
-    from idp.accounts import set_disabled
-    from idp.extensions import db
+    from idp.people.accounts import set_disabled
+    from idp.store.db import db
 
     app = create_app(make_settings(tmp_path), create_schema=True)
     client = app.test_client()

@@ -1,13 +1,13 @@
-"""SECURITY_CHECKLIST 29-30, over HTTP: rate limits and body limits (31-32 are in tests/faults/)."""
+"""docs/security-checklist.md 29-30, over HTTP: rate limits and body limits (31-32 are in tests/faults/)."""
 
 from __future__ import annotations
 
 import pytest
 import requests
+from hallmark_testing.helpers import post_json
+from hallmark_testing.servers import LiveServer
 
-from helpers import post_json
 from security.conftest import HttpClient
-from servers import LiveServer
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""SECURITY_CHECKLIST 13-22, over HTTP. Item 21 (refresh tokens) does not apply: see README.md here."""
+"""docs/security-checklist.md 13-22, over HTTP. Item 21 (refresh tokens) does not apply: see README.md here."""
 
 from __future__ import annotations
 
@@ -9,12 +9,17 @@ from datetime import timedelta
 
 import pytest
 import requests
+from hallmark_testing.helpers import (
+    SIGSTORE_BASIC,
+    authorize_params,
+    enroll,
+    get_code,
+    pkce_pair,
+)
 
-from helpers import SIGSTORE_BASIC, authorize_params, enroll, get_code, pkce_pair
-from idp import clock
-from idp.clients import register
-from idp.models import IssuedToken
-
+from idp.oauth.client_records import register
+from idp.platform import clock
+from idp.store.models import IssuedToken
 
 
 def basic(user, secret):

@@ -1,4 +1,4 @@
-"""SECURITY_CHECKLIST 23-25, over HTTP: what tokens contain, forged tokens refused, keys and discovery."""
+"""docs/security-checklist.md 23-25, over HTTP: what tokens contain, forged tokens refused, keys and discovery."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import secrets
 import time
 
 import pytest
+from hallmark_testing.helpers import enroll, forge_jwt, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
-from helpers import enroll, forge_jwt, sigstore_token
-from idp import keys
+from idp.oauth import signing_keys as keys
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""SECURITY_CHECKLIST 26-28, over HTTP: replayed, stale, foreign and tampered assertions are refused."""
+"""docs/security-checklist.md 26-28, over HTTP: replayed, stale, foreign and tampered assertions are refused."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from hallmark_testing.helpers import enroll, login, new_invite, post_json
+from hallmark_testing.softauthn import UP, UV, SoftAuthenticator
 
-from helpers import enroll, login, new_invite, post_json
-from idp import clock
-from idp.models import AuditEvent
+from idp.ceremony.ceremonies import GENERIC_REFUSAL as GENERIC  # noqa: E402
+from idp.platform import clock
+from idp.store.models import AuditEvent
 from security.conftest import HttpClient
-from softauthn import UP, UV, SoftAuthenticator
-
-from idp.ceremonies import GENERIC_REFUSAL as GENERIC  # noqa: E402
 
 
 def fresh(server, **kwargs):

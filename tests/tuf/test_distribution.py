@@ -7,10 +7,10 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from conftest import metadata_version, token
+from hallmark_testing.commands import SIGSTORE, hallmark_cli
 from tuf.api.metadata import Metadata, MetaFile
 
-from commands import SIGSTORE, hallmark_cli
-from conftest import metadata_version, token
 from idp.cli.tuf import targets_from_trust_config
 from idp.tufrepo import keys
 

@@ -6,9 +6,9 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hallmark_testing.commands import admin_env, hallmark_cli
 from tuf.api.metadata import Metadata
 
-from commands import admin_env, hallmark_cli
 from idp.tufrepo.repository import RepositoryError, TrustRepository
 
 TARGETS = {"trusted_root.json": b'{"a": 1}', "signing_config.v0.2.json": b'{"b": 2}'}

@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 from flask import redirect
-
-from commands import hallmark_cli
+from hallmark_testing.commands import hallmark_cli
 
 
 def hallmark(env, *args):

@@ -1,0 +1,145 @@
+"""A thin wrapper over py_webauthn: ceremonies with Hallmark's policy, library errors as domain errors.
+
+Policy: user verification required; discoverable credentials preferred; ES256/EdDSA/RS256 only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import (
+    parse_authentication_credential_json,
+    parse_registration_credential_json,
+)
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
+from webauthn.helpers.exceptions import (
+    InvalidAuthenticationResponse,
+    InvalidCBORData,
+    InvalidJSONStructure,
+    InvalidRegistrationResponse,
+    WebAuthnException,
+)
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+ALGORITHMS = [
+    COSEAlgorithmIdentifier.ECDSA_SHA_256,
+    COSEAlgorithmIdentifier.EDDSA,
+    COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
+]
+
+
+class WebAuthnError(ValueError):
+    """The authenticator's response was refused. ``reason`` is for the audit log, not the user."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
+
+
+class MalformedResponse(WebAuthnError):
+    """The response is not valid JSON / base64url / CBOR."""
+
+
+class CounterError(WebAuthnError):
+    """The signature counter did not increase: the key may have been cloned."""
+
+
+@dataclass(frozen=True)
+class Registered:
+    credential_id: bytes
+    public_key: bytes
+    sign_count: int
+    aaguid: str
+    backed_up: bool
+    transports: list[str]
+
+
+@dataclass(frozen=True)
+class Asserted:
+    credential_id: bytes
+    user_handle: bytes | None
+    new_sign_count: int
+
+
+def registration_options(*, rp_id: str, rp_name: str, user_handle: bytes, username: str,
+                         challenge: bytes, exclude: list[bytes]) -> str:
+    """Options JSON for ``navigator.credentials.create()``."""
+    options = generate_registration_options(
+        rp_id=rp_id, rp_name=rp_name, user_id=user_handle, user_name=username,
+        user_display_name=username, challenge=challenge, timeout=300000,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.PREFERRED,
+            user_verification=UserVerificationRequirement.REQUIRED),
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=c) for c in exclude],
+        supported_pub_key_algs=ALGORITHMS,
+    )
+    return options_to_json(options)
+
+
+def authentication_options(*, rp_id: str, challenge: bytes, allow: list[bytes] | None) -> str:
+    """Options JSON for ``navigator.credentials.get()``; ``allow=None`` asks for a discoverable credential."""
+    options = generate_authentication_options(
+        rp_id=rp_id, challenge=challenge, timeout=300000,
+        allow_credentials=[PublicKeyCredentialDescriptor(id=c) for c in (allow or [])],
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    return options_to_json(options)
+
+
+def _parse(raw: str, parser):
+    try:
+        json.loads(raw)
+        return parser(raw)
+    except (ValueError, TypeError, InvalidJSONStructure, InvalidCBORData, WebAuthnException) as exc:
+        raise MalformedResponse("The security key response is malformed.", str(exc)) from exc
+
+
+def verify_registration(*, raw: str, challenge: bytes, rp_id: str, origin: str) -> Registered:
+    """Verify a registration response (user verification required)."""
+    credential = _parse(raw, parse_registration_credential_json)
+    transports = [t.value for t in (credential.response.transports or [])]
+    try:
+        verified = verify_registration_response(
+            credential=credential, expected_challenge=challenge, expected_rp_id=rp_id,
+            expected_origin=origin, require_user_verification=True, supported_pub_key_algs=ALGORITHMS)
+    except (InvalidRegistrationResponse, InvalidCBORData, WebAuthnException, ValueError) as exc:
+        raise WebAuthnError("The security key registration was not accepted.", str(exc)) from exc
+    return Registered(credential_id=verified.credential_id, public_key=verified.credential_public_key,
+                      sign_count=verified.sign_count, aaguid=str(verified.aaguid),
+                      backed_up=bool(verified.credential_backed_up), transports=transports)
+
+
+def parse_assertion(raw: str):
+    """Parse an assertion JSON to learn its credential id and user handle before verifying it."""
+    return _parse(raw, parse_authentication_credential_json)
+
+
+def verify_assertion(*, credential, challenge: bytes, rp_id: str, origin: str,
+                     public_key: bytes, stored_count: int) -> Asserted:
+    """Verify an assertion, then the counter: a non-zero counter must increase (0/0 is a synced passkey)."""
+    try:
+        verified = verify_authentication_response(
+            credential=credential, expected_challenge=challenge, expected_rp_id=rp_id,
+            expected_origin=origin, credential_public_key=public_key,
+            credential_current_sign_count=0, require_user_verification=True)
+    except (InvalidAuthenticationResponse, InvalidCBORData, WebAuthnException, ValueError) as exc:
+        raise WebAuthnError("The security key response was not accepted.", str(exc)) from exc
+    new = verified.new_sign_count
+    if (new > 0 or stored_count > 0) and new <= stored_count:
+        raise CounterError("The security key response was not accepted.",
+                           f"sign counter {new} did not increase past {stored_count}")
+    return Asserted(credential_id=verified.credential_id,
+                    user_handle=credential.response.user_handle, new_sign_count=new)

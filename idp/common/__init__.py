@@ -1,0 +1,1 @@
+"""Pure helpers that both the server and the signing client use (DER strings, loopback hosts); they import nothing else from ``idp``."""

@@ -1,0 +1,1 @@
+"""The people behind the keys: accounts, identities, invitations, the audit log."""

@@ -1,0 +1,41 @@
+"""One-time enrollment invitations (only the token's hash is stored)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from idp.platform import clock
+from idp.platform.secretfiles import sha256_hex as token_hash
+from idp.store.db import db
+from idp.store.models import Invite
+
+
+def create(*, admin: bool, lifetime: int, recover_user_id: int | None = None) -> str:
+    """Create an invitation (to enroll, or to recover the account ``recover_user_id``); returns its token."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(Invite(token_hash=token_hash(token), is_admin=admin, recover_user_id=recover_user_id,
+                          expires_at=clock.now() + timedelta(seconds=lifetime)))
+    db.session.commit()
+    return token
+
+
+def find_usable(token: str) -> Invite | None:
+    """The invitation for ``token`` if it is unused and unexpired."""
+    invite = Invite.query.filter_by(token_hash=token_hash(token)).first()
+    if invite is None or invite.used_at is not None or invite.expires_at <= clock.now():
+        return None
+    return invite
+
+
+def claim(token: str) -> Invite | None:
+    """Atomically mark the invitation used; ``None`` if someone else got there first."""
+    now = clock.now()
+    claimed = (Invite.query.filter(Invite.token_hash == token_hash(token), Invite.used_at.is_(None),
+                                   Invite.expires_at > now)
+               .update({"used_at": now}, synchronize_session=False))
+    if claimed != 1:
+        db.session.rollback()
+        return None
+    return Invite.query.filter_by(token_hash=token_hash(token)).first()
+

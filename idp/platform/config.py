@@ -1,0 +1,203 @@
+"""Typed settings read from ``HALLMARK_*`` environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from idp.common.hosts import is_loopback_host
+
+IDENTITY_MODES = ("uri", "username", "email")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+def require_strong(name: str, value: str) -> str:
+    """``value`` if it is strong enough to be a secret (:mod:`idp.platform.secret_strength`), else a
+    :class:`ConfigError` naming ``name`` and how to make a good one (finding F4)."""
+    from idp.platform.secret_strength import weakness
+
+    reason = weakness(value)
+    if reason:
+        raise ConfigError(f"{name} is refused: {reason}. Generate one with "
+                          "python3 -c \"import secrets; print(secrets.token_urlsafe(48))\", "
+                          "or leave it unset and Hallmark keeps its own in the instance folder.")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Hallmark needs to know about its deployment."""
+
+    issuer: str = "http://localhost:8080"
+    instance_path: Path = Path("instance")
+    database_url: str = ""
+    rp_id: str = ""
+    rp_name: str = "Hallmark"
+    origin: str = ""
+    identity_mode: str = "uri"
+    subject_domain: str = ""
+    token_lifetime: int = 600
+    signing_record_days: int = 396          # about 13 months: what the identity monitor can match against
+    code_lifetime: int = 60
+    challenge_lifetime: int = 300
+    invite_lifetime: int = 86400
+    device_code_lifetime: int = 600
+    device_poll_interval: int = 5
+    key_passphrase: str | None = None
+    fresh_touch_for_signing: bool = True
+    allow_oob: bool = True
+    trusted_proxies: tuple[str, ...] = ()
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = False
+    email_link_lifetime: int = 3600
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_pin: str = ""
+    ratelimit_storage: str = "database"
+    ratelimit_login: str = "30 per minute"
+    ratelimit_token: str = "60 per minute"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def issuer_host(self) -> str:
+        return urlsplit(self.issuer).hostname or ""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from the environment (``HALLMARK_*``), then apply ``overrides``."""
+        env = dict(os.environ if env is None else env)
+
+        def get(name: str, default=None):
+            return env.get(f"HALLMARK_{name}", default)
+
+        values: dict = {}
+        for key, name in [
+            ("issuer", "ISSUER"),
+            ("database_url", "DATABASE_URL"),
+            ("rp_id", "RP_ID"),
+            ("rp_name", "RP_NAME"),
+            ("origin", "ORIGIN"),
+            ("identity_mode", "IDENTITY"),
+            ("subject_domain", "SUBJECT_DOMAIN"),
+            ("key_passphrase", "KEY_PASSPHRASE"),
+            ("ratelimit_storage", "RATELIMIT_STORAGE"),
+            ("ratelimit_login", "RATELIMIT_LOGIN"),
+            ("ratelimit_token", "RATELIMIT_TOKEN"),
+            ("smtp_host", "SMTP_HOST"),
+            ("smtp_user", "SMTP_USER"),
+            ("smtp_from", "SMTP_FROM"),
+        ]:
+            if get(name) is not None:
+                values[key] = get(name)
+        if get("KEY_PASSPHRASE") is not None:
+            require_strong("HALLMARK_KEY_PASSPHRASE", get("KEY_PASSPHRASE"))
+        if get("INSTANCE"):
+            values["instance_path"] = Path(get("INSTANCE"))
+        for key, name in [("token_lifetime", "TOKEN_LIFETIME"), ("code_lifetime", "CODE_LIFETIME"),
+                          ("device_poll_interval", "DEVICE_POLL_INTERVAL")]:
+            raw = get(name)
+            if raw is not None:
+                if not raw.isdigit() or int(raw) <= 0:
+                    raise ConfigError(f"HALLMARK_{name} must be a positive number of seconds, got {raw!r}")
+                values[key] = int(raw)
+        if get("SIGNING_RECORD_DAYS") is not None:
+            raw = get("SIGNING_RECORD_DAYS")
+            if not raw.isdigit() or int(raw) <= 0:
+                raise ConfigError(f"HALLMARK_SIGNING_RECORD_DAYS must be a positive number of days, got {raw!r}")
+            values["signing_record_days"] = int(raw)
+        if get("SMTP_PORT"):
+            if not get("SMTP_PORT").isdigit():
+                raise ConfigError(f"HALLMARK_SMTP_PORT must be a port number, got {get('SMTP_PORT')!r}")
+            values["smtp_port"] = int(get("SMTP_PORT"))
+        if get("SMTP_PASSWORD_FILE"):
+            try:
+                values["smtp_password"] = Path(get("SMTP_PASSWORD_FILE")).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read HALLMARK_SMTP_PASSWORD_FILE: {exc.strerror}") from exc
+        if get("SMTP_STARTTLS"):
+            values["smtp_starttls"] = get("SMTP_STARTTLS").lower() in ("1", "true", "yes", "on")
+        if get("PKCS11_MODULE"):
+            values["pkcs11_module"] = get("PKCS11_MODULE")
+            values["pkcs11_token_label"] = get("PKCS11_TOKEN_LABEL", "hallmark")
+            if not get("PKCS11_PIN_FILE"):
+                raise ConfigError("HALLMARK_PKCS11_MODULE needs HALLMARK_PKCS11_PIN_FILE (a file holding the user PIN)")
+            try:
+                values["pkcs11_pin"] = Path(get("PKCS11_PIN_FILE")).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read HALLMARK_PKCS11_PIN_FILE: {exc.strerror}") from exc
+        if get("REDIS_URL") and not get("RATELIMIT_STORAGE"):
+            values["ratelimit_storage"] = get("REDIS_URL")
+        oob = get("ALLOW_OOB")
+        if oob is not None:
+            values["allow_oob"] = oob.lower() not in ("0", "false", "no", "off")
+        if get("TRUSTED_PROXIES"):
+            values["trusted_proxies"] = tuple(p.strip() for p in get("TRUSTED_PROXIES").split(",") if p.strip())
+        fresh = get("FRESH_TOUCH_FOR_SIGNING")
+        if fresh is not None:
+            values["fresh_touch_for_signing"] = fresh.lower() not in ("0", "false", "no", "off")
+        values.update(overrides)
+        return cls(**values).resolved()
+
+    def resolved(self) -> "Settings":
+        """Validate, then fill the values derived from the issuer."""
+        issuer = self.issuer
+        parts = urlsplit(issuer)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"HALLMARK_ISSUER must be an http(s) URL, got {issuer!r}")
+        if parts.query or parts.fragment:
+            raise ConfigError("HALLMARK_ISSUER must not have a query or fragment")
+        if issuer.endswith("/"):
+            raise ConfigError("HALLMARK_ISSUER must not end with '/': tokens and discovery must match it byte for byte")
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            raise ConfigError(
+                f"HALLMARK_ISSUER {issuer!r} uses http:// on a non-loopback host; use https:// "
+                "(plain http is only allowed for localhost development)"
+            )
+        if self.identity_mode not in IDENTITY_MODES:
+            raise ConfigError(f"HALLMARK_IDENTITY must be one of {', '.join(IDENTITY_MODES)}, got {self.identity_mode!r}")
+        origin = self.origin or f"{parts.scheme}://{parts.netloc}"
+        rp_id = self.rp_id or parts.hostname
+        origin_host = urlsplit(origin).hostname or ""
+        if not (origin_host == rp_id or origin_host.endswith("." + rp_id)):
+            raise ConfigError(f"HALLMARK_RP_ID {rp_id!r} must equal or be a parent domain of the origin host {origin_host!r}")
+        if self.identity_mode == "uri":
+            subject_domain = self.subject_domain or f"{parts.scheme}://{parts.netloc}"
+        elif self.identity_mode == "username":
+            subject_domain = self.subject_domain or parts.hostname
+        else:
+            subject_domain = ""
+            if not self.smtp_host:
+                raise ConfigError("HALLMARK_IDENTITY=email needs HALLMARK_SMTP_HOST to send verification links")
+        instance = Path(self.instance_path).resolve()
+        database_url = self.database_url or f"sqlite:///{instance / 'hallmark.db'}"
+        if self.token_lifetime > 3600:
+            raise ConfigError("HALLMARK_TOKEN_LIFETIME must be at most 3600 seconds: signing tokens are short-lived")
+        if not re.fullmatch(r"[A-Za-z0-9 ._-]{1,64}", self.rp_name):
+            raise ConfigError("HALLMARK_RP_NAME must be 1-64 plain characters")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(f"HALLMARK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
+        return replace(self, origin=origin, rp_id=rp_id, subject_domain=subject_domain,
+                        instance_path=instance, database_url=database_url)
+
+
+
+def settings() -> Settings:
+    """The running app's validated ``HALLMARK_*`` settings (inside a request or app context)."""
+    from flask import current_app       # here, so that the CLI's help and the client import no Flask
+
+    found: Settings = current_app.extensions["hallmark"]
+    return found

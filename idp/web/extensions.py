@@ -1,0 +1,20 @@
+"""The web-layer Flask extensions, created unbound and initialised in the app factory: CSRF and rate limits."""
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+from idp.platform.config import settings
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def login_limit() -> str:
+    """The per-address rate limit of the login, enrollment and key endpoints (``HALLMARK_RATELIMIT_LOGIN``)."""
+    return settings().ratelimit_login
+
+
+def token_limit() -> str:
+    """The per-address rate limit of the token endpoints (``HALLMARK_RATELIMIT_TOKEN``)."""
+    return settings().ratelimit_token

@@ -1,0 +1,36 @@
+"""Ending browser sessions (docs/security.md F2): the one module that revokes ``browser_sessions`` rows.
+
+Kept apart from :mod:`idp.web.sessions` (which reads the request's cookie) so that account services
+such as :func:`idp.people.accounts.set_disabled` can end sessions without depending on the web layer.
+Every function writes in the caller's transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from idp.platform import clock
+from idp.store.db import execute
+from idp.store.models import BrowserSession
+
+SESSIONS = BrowserSession.__table__
+
+
+def _revoke(condition) -> int:
+    return execute(update(SESSIONS).where(condition, SESSIONS.c.revoked_at.is_(None))
+               .values(revoked_at=clock.now()), {}).rowcount
+
+
+def revoke_one(session_id: int) -> int:
+    """End one session (logout, or "sign out" of one browser on the account page)."""
+    return _revoke(SESSIONS.c.id == session_id)
+
+
+def revoke_all_of(user_id: int) -> int:
+    """End every session of ``user_id`` (sign out everywhere, recovery, disable)."""
+    return _revoke(SESSIONS.c.user_id == user_id)
+
+
+def revoke_made_with(credential_id: int) -> int:
+    """End every session that was signed in with ``credential_id`` (the key was revoked)."""
+    return _revoke(SESSIONS.c.credential_id == credential_id)
