@@ -1,68 +1,80 @@
-"""Request-level WebAuthn ceremonies shared by enrollment, login and the account page."""
+"""WebAuthn ceremonies shared by enrollment, login, the device page and the account page.
+
+They never read the request: the web layer hands in the browser's JSON body and the session's
+challenge ``slots``. Refusals are :class:`CeremonyError`, rendered by ``idp.web.errors``.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
-from flask import current_app, request
 from sqlalchemy import bindparam, select, update
 
 from idp.ceremony import challenges, webauthn
+from idp.ceremony.challenges import IssuedChallenge
 from idp.people import audit
 from idp.people.accounts import Account
 from idp.platform import clock
 from idp.platform.config import settings
+from idp.platform.refusal import Refused
 from idp.store.db import db, execute
 from idp.store.models import Credential, User
-from idp.web.jsonbody import json_object
+
+log = logging.getLogger("idp")      # the app's logger (Flask names it after the import name)
 
 # One answer for every refused login, whichever check failed (docs/security-checklist.md 27), saying what to do.
 GENERIC_REFUSAL = ("The security key response was not accepted: the key may not be registered here, or it was "
                    "revoked. Try another of your keys, or ask an administrator for a recovery link.")
 
-
-class CeremonyError(ValueError):
-    """Shown to the user as is; details go to the audit log."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+Slots = MutableMapping[str, Any]
 
 
-def credential_json() -> str:
+class CeremonyError(Refused):
+    """A refused WebAuthn ceremony, shown to the person as is; details go to the audit log."""
+
+    def __init__(self, message: str, status: int = 400, error: str = "login_failed"):
+        super().__init__(message, status, error)
+
+
+def credential_json(body: dict[str, Any], error: str) -> str:
     """The ``credential`` member of the JSON body, re-serialised for py_webauthn."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("credential"), dict):
-        raise CeremonyError("Expected a JSON body with a 'credential' object from the browser.")
+    if not isinstance(body.get("credential"), dict):
+        raise CeremonyError("Expected a JSON body with a 'credential' object from the browser.", error=error)
     return json.dumps(body["credential"])
 
 
-def begin_registration(purpose: str, *, username: str, user_handle: bytes, exclude: list[bytes], **data) -> str:
+def begin_registration(purpose: str, slots: Slots, *, username: str, user_handle: bytes, exclude: list[bytes],
+                       **data: Any) -> str:
     """Issue a challenge and return creation options JSON."""
     cfg = settings()
-    challenge = challenges.issue(purpose, username=username, user_handle=user_handle.hex(), **data)
+    challenge = challenges.issue(purpose, slots, username=username, user_handle=user_handle.hex(), **data)
     return webauthn.registration_options(rp_id=cfg.rp_id, rp_name=cfg.rp_name, user_handle=user_handle,
                                          username=username, challenge=challenge, exclude=exclude)
 
 
-def finish_registration(purpose: str):
+def finish_registration(purpose: str, slots: Slots, body: dict[str, Any]) -> tuple[IssuedChallenge,
+                                                                                  webauthn.Registered]:
     """Consume the challenge, verify the response, refuse a known credential id."""
-    raw = credential_json()
-    challenge = challenges.consume(purpose)
+    error = "registration_failed"
+    raw = credential_json(body, error)
+    challenge = challenges.consume(purpose, slots)
     if challenge is None:
-        raise CeremonyError("This registration has expired or was already used. Start again.")
+        raise CeremonyError("This registration has expired or was already used. Start again.", error=error)
     cfg = settings()
     try:
         registered = webauthn.verify_registration(raw=raw, challenge=challenge.value, rp_id=cfg.rp_id,
                                                   origin=cfg.origin)
     except webauthn.WebAuthnError as exc:
-        current_app.logger.warning("key registration refused: %s", exc.reason)
+        log.warning("key registration refused: %s", exc.reason)
         audit.record("credential.register_failed", actor=challenge.data.get("username", "anonymous"),
                      security=True, reason=exc.reason)
-        raise CeremonyError(str(exc)) from exc
+        raise CeremonyError(str(exc), error=error) from exc
     if Credential.query.filter_by(credential_id=registered.credential_id).first() is not None:
-        raise CeremonyError("This security key is already registered.")
+        raise CeremonyError("This security key is already registered.", error=error)
     return challenge, registered
 
 
@@ -76,9 +88,8 @@ def new_credential(user: User, registered: webauthn.Registered, name: str) -> Cr
     return cred
 
 
-def key_name() -> str:
+def key_name(body: dict[str, Any]) -> str:
     """The key name from the JSON body, cleaned; a default when absent."""
-    body = json_object()
     name = str(body.get("name") or "").strip()[:64]
     return name or "Security key"
 
@@ -104,50 +115,51 @@ class UsedCredential:
     name: str
 
 
-def finish_assertion(purpose: str) -> tuple[Account, UsedCredential]:
-    """Consume the challenge and verify a login assertion, including the sign counter."""
-    raw = credential_json()
-    challenge = challenges.consume(purpose)
+def finish_assertion(purpose: str, slots: Slots, body: dict[str, Any],
+                     error: str = "login_failed") -> tuple[Account, UsedCredential]:
+    """Consume the challenge and verify a login assertion, including the sign counter. The counter's
+    advance joins the caller's transaction (the caller commits it with the login it makes)."""
+    raw = credential_json(body, error)
+    challenge = challenges.consume(purpose, slots)
     if challenge is None:
-        raise CeremonyError("This login has expired or was already used. Start again.")
+        raise CeremonyError("This login has expired or was already used. Start again.", error=error)
     try:
         parsed = webauthn.parse_assertion(raw)
     except webauthn.WebAuthnError as exc:
-        raise CeremonyError(str(exc)) from exc
-    generic = GENERIC_REFUSAL
+        raise CeremonyError(str(exc), error=error) from exc
+    generic = CeremonyError(GENERIC_REFUSAL, error=error)
     row = execute(SELECT_LOGIN_CREDENTIAL, {"raw_id": parsed.raw_id}).first()
     if row is None:
         # Nobody's: not written to the audit log, or any stranger could grow it without bound (F14).
-        current_app.logger.warning("login refused: unknown or revoked credential")
-        raise CeremonyError(generic)
+        log.warning("login refused: unknown or revoked credential")
+        raise generic
     user = Account(id=row.uid, username=row.username, email=row.email, email_verified_at=row.email_verified_at,
                    disabled_at=row.disabled_at)
     if row.disabled_at is not None:
         audit.record("login.failed", user=user, security=True, reason="account disabled")
-        raise CeremonyError(generic)
+        raise generic
     expected_user = challenge.user_id
     handle = parsed.response.user_handle
     if (expected_user is not None and expected_user != user.id) or (handle and handle != row.webauthn_user_id):
         audit.record("login.failed", user=user, security=True, reason="credential belongs to another user")
-        raise CeremonyError(generic)
+        raise generic
     cfg = settings()
     try:
         asserted = webauthn.verify_assertion(credential=parsed, challenge=challenge.value, rp_id=cfg.rp_id,
                                              origin=cfg.origin, public_key=row.public_key,
                                              stored_count=row.sign_count)
     except webauthn.CounterError as exc:
-        current_app.logger.warning("login refused: %s", exc.reason)
+        log.warning("login refused: %s", exc.reason)
         audit.record("security.counter_regression", user=user, security=True, credential=row.name,
                      reason=exc.reason)
-        raise CeremonyError(generic) from exc
+        raise generic from exc
     except webauthn.WebAuthnError as exc:
-        current_app.logger.warning("login refused: %s", exc.reason)
+        log.warning("login refused: %s", exc.reason)
         audit.record("login.failed", user=user, security=True, reason=exc.reason)
-        raise CeremonyError(generic) from exc
+        raise generic from exc
     updated = execute(ADVANCE_COUNTER, {"cred_id": row.id, "seen": row.sign_count,
-                                    "new_count": asserted.new_sign_count, "now": clock.now()}).rowcount
-    db.session.commit()
+                                        "new_count": asserted.new_sign_count, "now": clock.now()}).rowcount
     if updated != 1:
         audit.record("login.failed", user=user, security=True, reason="concurrent use of the same credential")
-        raise CeremonyError(generic)
+        raise generic
     return user, UsedCredential(id=row.id, name=row.name)

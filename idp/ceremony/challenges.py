@@ -1,12 +1,17 @@
-"""Server-side WebAuthn challenges: random, bound to the browser session, single use, 5 minutes."""
+"""Server-side WebAuthn challenges: random, bound to the browser session, single use, 5 minutes.
+
+The session is handed in by the web layer as ``slots`` (any mutable mapping: Flask's session in the
+views): the challenge's id is kept there, its value only in the database.
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from flask import session
 from sqlalchemy import bindparam, delete, insert, select
 
 from idp.platform import clock
@@ -29,7 +34,7 @@ class IssuedChallenge:
     purpose: str
     value: bytes
     user_id: int | None
-    data: dict
+    data: dict[str, Any]
     created_at: datetime
 
 
@@ -41,28 +46,28 @@ def _sweep_expired() -> None:
         execute(delete(CHALLENGES).where(CHALLENGES.c.created_at < stale), {})
 
 
-def issue(purpose: str, *, user_id: int | None = None, **data) -> bytes:
-    """Create a challenge for ``purpose`` and bind it to this session (replacing, and deleting, any
-    earlier one of this session)."""
+def issue(purpose: str, slots: MutableMapping[str, Any], *, user_id: int | None = None, **data: Any) -> bytes:
+    """Create a challenge for ``purpose`` and bind it to the session ``slots`` (replacing, and deleting,
+    any earlier one of this session). Committed at once: the browser needs it before anything else."""
     value = secrets.token_bytes(32)
     cid = secrets.token_urlsafe(32)
-    earlier = session.get(f"challenge:{purpose}")
+    earlier = slots.get(f"challenge:{purpose}")
     if earlier:
         execute(DELETE_CHALLENGE, {"cid": earlier})
     _sweep_expired()
     execute(INSERT_CHALLENGE, {"id": cid, "purpose": purpose, "value": value, "user_id": user_id,
                            "data": data, "created_at": clock.now()})
     db.session.commit()
-    session[f"challenge:{purpose}"] = cid
+    slots[f"challenge:{purpose}"] = cid
     return value
 
 
-def consume(purpose: str) -> IssuedChallenge | None:
-    """Take this session's challenge for ``purpose`` and delete it *before* anything is verified.
+def consume(purpose: str, slots: MutableMapping[str, Any]) -> IssuedChallenge | None:
+    """Take the session's challenge for ``purpose`` and delete it *before* anything is verified.
 
     Returns ``None`` when the session has none, it was already used, or it expired.
     """
-    cid = session.pop(f"challenge:{purpose}", None)
+    cid = slots.pop(f"challenge:{purpose}", None)
     if not cid:
         return None
     row = execute(SELECT_CHALLENGE, {"cid": cid}).first()

@@ -10,6 +10,7 @@ import click
 from idp.cli.context import app_context
 from idp.people import audit
 from idp.store import backup
+from idp.store.db import db
 
 
 @click.command("backup")
@@ -24,6 +25,7 @@ def backup_command(output: Path) -> None:
         except backup.BackupError as exc:
             raise click.ClickException(str(exc)) from exc
         audit.record("instance.backed_up", actor="admin-cli")
+        db.session.commit()
     rows = sum(len(r) for r in document["tables"].values())
     sealed = "encrypted with HALLMARK_KEY_PASSPHRASE" if settings.key_passphrase else \
         "NOT encrypted (set HALLMARK_KEY_PASSPHRASE): it holds the key passphrase, keep it safe"

@@ -3,7 +3,7 @@
 import click
 
 from idp.cli.context import app_context
-from idp.oauth.client_records import ClientError, register
+from idp.oauth.client_records import ClientRecordError, register
 from idp.people import audit
 
 
@@ -23,10 +23,9 @@ def add(client_id: str, name: str | None, redirect_uris: tuple[str, ...], public
     with app_context():
         try:
             client, secret = register(client_id, name or client_id, list(redirect_uris),
-                                      confidential=not public, fresh_touch=fresh_touch)
-        except ClientError as exc:
+                                      confidential=not public, fresh_touch=fresh_touch, actor="admin-cli")
+        except ClientRecordError as exc:
             raise click.ClickException(str(exc)) from exc
-        audit.record("client.added", actor="admin-cli", client=client.client_id, public=public)
         click.echo(f"registered client {client.client_id}")
         if secret:
             click.echo(f"client secret (shown once, stored hashed): {secret}")

@@ -38,8 +38,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
 def _invitation() -> tuple[str, bool]:
     with app_context() as app:
         first = User.query.filter_by(is_admin=True).first() is None
-        token = invites.create(admin=first, lifetime=app.extensions["hallmark"].invite_lifetime)
-        audit.record("invite.created", actor="hallmark-dev", admin=first)
+        token = invites.create(admin=first, lifetime=app.extensions["hallmark"].invite_lifetime, actor="hallmark-dev")
         return enrollment_link(app.extensions["hallmark"].issuer, token), first
 
 

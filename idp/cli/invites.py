@@ -31,12 +31,11 @@ def create(admin: bool, recover: str | None) -> None:
                 raise click.ClickException(f"no active account named {recover!r}")
             if admin:
                 raise click.ClickException("--recover keeps the account's role; do not combine it with --admin")
-            token = invites.create(admin=False, lifetime=settings.invite_lifetime, recover_user_id=user.id)
-            audit.record("account.recovery_link_created", user=user, actor="admin-cli", security=True)
+            token = invites.create(admin=False, lifetime=settings.invite_lifetime, recover_user_id=user.id,
+                                   actor="admin-cli")
             click.echo(f"One-time recovery link for {recover} (expires in 24 hours; their old keys are revoked "
                        "when it is used):")
         else:
-            token = invites.create(admin=admin, lifetime=settings.invite_lifetime)
-            audit.record("invite.created", actor="admin-cli", admin=admin)
+            token = invites.create(admin=admin, lifetime=settings.invite_lifetime, actor="admin-cli")
             click.echo(f"One-time {'administrator ' if admin else ''}enrollment link (expires in 24 hours):")
         click.echo(enrollment_link(settings.issuer, token))

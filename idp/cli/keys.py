@@ -29,6 +29,5 @@ def list_keys() -> None:
 def rotate() -> None:
     """Start signing with the already-published next key; the old key stays in JWKS until its tokens expire."""
     with app_context() as app:
-        key = signing_keys.rotate(app.extensions["hallmark"])
-        audit.record("keys.rotated", actor="admin-cli", kid=key.kid)
+        key = signing_keys.rotate(app.extensions["hallmark"], actor="admin-cli")
         click.echo(f"now signing with {key.kid}; a new next key is published")

@@ -15,8 +15,7 @@ def _first_admin_link(app) -> str | None:
         if User.query.filter_by(is_admin=True).first() is not None:
             return None
         settings = app.extensions["hallmark"]
-        token = invites.create(admin=True, lifetime=settings.invite_lifetime)
-        audit.record("invite.created", actor="first-run", admin=True)
+        token = invites.create(admin=True, lifetime=settings.invite_lifetime, actor="first-run")
         return enrollment_link(settings.issuer, token)
 
 

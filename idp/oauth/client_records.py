@@ -7,6 +7,7 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
+from idp.people import audit
 from idp.platform import ttlcache
 from idp.platform.secretfiles import sha256_hex
 from idp.store.db import db
@@ -18,18 +19,18 @@ LOOPBACK_RE = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?
 CLIENT_ID_RE = re.compile(r"[A-Za-z0-9._-]{3,64}")
 
 
-class ClientError(ValueError):
+class ClientRecordError(ValueError):
     """A client registration is invalid."""
 
 
-hash_secret = sha256_hex  # client secrets are 256-bit random, so SHA-256 suffices
 
 
 def secret_matches(client: Client, secret: str | None) -> bool:
     """Constant-time check; an empty stored or presented secret never matches."""
     if not client.secret_hash or not secret:
         return False
-    return hmac.compare_digest(client.secret_hash, hash_secret(secret))
+    # client secrets are 256 random bits, so a plain SHA-256 is enough to store them
+    return hmac.compare_digest(client.secret_hash, sha256_hex(secret))
 
 
 def loopback_redirect_allowed(client: Client, uri: str) -> bool:
@@ -70,30 +71,33 @@ def validate_redirect_uri(uri: str) -> None:
     """Registered redirect URIs must be absolute https (or loopback http), without fragment."""
     parts = urlsplit(uri)
     if parts.fragment or "#" in uri:
-        raise ClientError(f"redirect URI {uri!r} must not contain a fragment")
+        raise ClientRecordError(f"redirect URI {uri!r} must not contain a fragment")
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and LOOPBACK_RE.fullmatch(uri):
         return
-    raise ClientError(f"redirect URI {uri!r} must be https:// (or http:// on a loopback host)")
+    raise ClientRecordError(f"redirect URI {uri!r} must be https:// (or http:// on a loopback host)")
 
 
 def register(client_id: str, name: str, redirect_uris: list[str], *, confidential: bool,
-             fresh_touch: bool = False) -> tuple[Client, str | None]:
-    """Register a client; returns it and, for a confidential client, its secret (shown once)."""
+             fresh_touch: bool = False, actor: str | None = None) -> tuple[Client, str | None]:
+    """Register a client (audited as ``actor``'s, in the same transaction); returns it and, for a
+    confidential client, its secret (shown once)."""
     if not CLIENT_ID_RE.fullmatch(client_id):
-        raise ClientError("client id must be 3-64 characters of letters, digits, '.', '_' or '-'")
+        raise ClientRecordError("client id must be 3-64 characters of letters, digits, '.', '_' or '-'")
     if Client.query.filter_by(client_id=client_id).first():
-        raise ClientError(f"client {client_id!r} already exists")
+        raise ClientRecordError(f"client {client_id!r} already exists")
     if not redirect_uris:
-        raise ClientError("at least one redirect URI is required")
+        raise ClientRecordError("at least one redirect URI is required")
     for uri in redirect_uris:
         validate_redirect_uri(uri)
     secret = secrets.token_urlsafe(32) if confidential else None
     client = Client(client_id=client_id, name=name, redirect_uris=list(redirect_uris),
                     loopback_redirect_paths=[], allow_oob=False, require_fresh_touch=fresh_touch,
-                    secret_hash=hash_secret(secret) if secret else None)
+                    secret_hash=sha256_hex(secret) if secret else None)
     db.session.add(client)
+    if actor is not None:
+        audit.record("client.added", actor=actor, client=client_id, public=not confidential)
     db.session.commit()
     ttlcache.forget("clients")
     return client, secret

@@ -218,12 +218,14 @@ class DeviceGrant(DeviceCodeGrant):  # type: ignore[misc]
 
 
 def revoke_tokens_of(code: RedeemableCode) -> None:
-    """Revoke every token issued from ``code`` and record the reuse as a security event."""
+    """Revoke every token issued from ``code`` and record the reuse as a security event, committed at
+    once: the request that found the reuse is refused, but the revocation must hold."""
     count = (IssuedToken.query.filter_by(code_id=code.id, revoked_at=None)
              .update({"revoked_at": clock.now()}, synchronize_session=False))
     user = db.session.get(User, code.user_id)
     audit.record("code.reused", user=user, actor=code.client_id, security=True,
                  client=code.client_id, revoked_tokens=count)
+    db.session.commit()
 
 
 def consume(code: RedeemableCode) -> None:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
+from idp.people import audit
 from idp.platform import clock, ttlcache
 from idp.platform.config import Settings
 from idp.platform.secretfiles import read_or_create
@@ -95,8 +96,9 @@ def ensure_keys(settings: Settings) -> None:
         db.session.commit()
 
 
-def rotate(settings: Settings) -> SigningKey:
-    """Promote the published ``next`` key to active; the old key retires once its tokens expire."""
+def rotate(settings: Settings, *, actor: str | None = None) -> SigningKey:
+    """Promote the published ``next`` key to active; the old key retires once its tokens expire.
+    With ``actor``, audited in the same transaction."""
     now = clock.now()
     nxt = SigningKey.query.filter_by(state=KeyState.NEXT).first() or _new_key(settings, KeyState.NEXT)
     for old in SigningKey.query.filter_by(state=KeyState.ACTIVE).all():
@@ -104,6 +106,8 @@ def rotate(settings: Settings) -> SigningKey:
         old.retire_after = now + timedelta(seconds=settings.token_lifetime + 60)
     nxt.state, nxt.activated_at = KeyState.ACTIVE, now
     _new_key(settings, KeyState.NEXT)
+    if actor is not None:
+        audit.record("keys.rotated", actor=actor, kid=nxt.kid)
     db.session.commit()
     forget_cached()
     expire_retired(settings)

@@ -45,5 +45,5 @@ def save_token(token: dict[str, Any], request: OAuth2Request) -> None:
             grant=origin.grant, credential_id=origin.credential_id, jti_sha256=sha256_hex(subject.jti),
             issued_at=now, expires_at=expires_at))
     audit.record("token.issued", user=subject.account, client=origin.client_id, grant=origin.grant,
-                 sub=subject.subject, jti=subject.jti, credential=credential, commit=False)
+                 sub=subject.subject, jti=subject.jti, credential=credential)
     db.session.commit()

@@ -13,9 +13,9 @@ from sqlalchemy import bindparam, select
 
 from idp.people import audit
 from idp.platform import clock
-from idp.store.db import execute
+from idp.store.db import db, execute
 from idp.store.models import IssuedToken, User
-from idp.web.session_revocation import revoke_all_of
+from idp.people.session_revocation import revoke_all_of
 
 USERS = User.__table__
 SELECT_ACCOUNT = select(USERS.c.id, USERS.c.username, USERS.c.email, USERS.c.email_verified_at,
@@ -68,3 +68,4 @@ def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
     else:
         user.disabled_at = None
         audit.record("account.enabled", user=user, actor=actor, security=True)
+    db.session.commit()

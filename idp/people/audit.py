@@ -1,23 +1,34 @@
-"""The audit log: who did what and when. Never where (no IP addresses)."""
+"""The audit log: who did what and when. Never where (no IP addresses).
+
+An event is written in the caller's transaction and committed with the change it describes: an
+action and its audit event are one transaction, so neither exists without the other.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 
-from idp.store.db import db, execute
-from idp.store.models import AuditEvent, User
-
-if TYPE_CHECKING:
-    from idp.people.accounts import Account
+from idp.store.db import execute
+from idp.store.models import AuditEvent
 
 INSERT_EVENT = insert(AuditEvent.__table__)   # built once: the token endpoint records an event per token
 
 
-def record(event: str, *, user: User | Account | None = None, actor: str | None = None,
-           security: bool = False, commit: bool = True, **details) -> None:
-    """Append one audit event; ``actor`` defaults to the user's name."""
+class Person(Protocol):
+    """Whoever an event is about: the ORM ``User`` or the lighter ``Account`` both qualify."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def username(self) -> str: ...
+
+
+def record(event: str, *, user: Person | None = None, actor: str | None = None,
+           security: bool = False, **details: Any) -> None:
+    """Append one audit event to the caller's transaction; ``actor`` defaults to the user's name."""
     execute(INSERT_EVENT, {
         "event": event,
         "user_id": user.id if user else None,
@@ -25,11 +36,10 @@ def record(event: str, *, user: User | Account | None = None, actor: str | None 
         "security": security,
         "details": details,
     })
-    if commit:
-        db.session.commit()
 
 
-def events_for(user: User, limit: int = 100) -> list[AuditEvent]:
+def events_for(user: Person, limit: int = 100) -> list[AuditEvent]:
     """The user's own audit events, newest first."""
-    return (AuditEvent.query.filter_by(user_id=user.id)
-            .order_by(AuditEvent.id.desc()).limit(limit).all())
+    events: list[AuditEvent] = (AuditEvent.query.filter_by(user_id=user.id)
+                                .order_by(AuditEvent.id.desc()).limit(limit).all())
+    return events

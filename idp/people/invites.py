@@ -6,23 +6,30 @@ import secrets
 from datetime import timedelta
 
 from idp.platform import clock
-from idp.platform.secretfiles import sha256_hex as token_hash
+from idp.people import audit
+from idp.platform.secretfiles import sha256_hex
 from idp.store.db import db
-from idp.store.models import Invite
+from idp.store.models import Invite, User
 
 
-def create(*, admin: bool, lifetime: int, recover_user_id: int | None = None) -> str:
-    """Create an invitation (to enroll, or to recover the account ``recover_user_id``); returns its token."""
+def create(*, admin: bool, lifetime: int, recover_user_id: int | None = None, actor: str | None = None) -> str:
+    """Create an invitation (to enroll, or to recover the account ``recover_user_id``) and return its
+    token; with ``actor``, audited in the same transaction."""
     token = secrets.token_urlsafe(32)
-    db.session.add(Invite(token_hash=token_hash(token), is_admin=admin, recover_user_id=recover_user_id,
+    db.session.add(Invite(token_hash=sha256_hex(token), is_admin=admin, recover_user_id=recover_user_id,
                           expires_at=clock.now() + timedelta(seconds=lifetime)))
+    if actor is not None and recover_user_id is not None:
+        audit.record("account.recovery_link_created", user=db.session.get(User, recover_user_id), actor=actor,
+                     security=True)
+    elif actor is not None:
+        audit.record("invite.created", actor=actor, admin=admin)
     db.session.commit()
     return token
 
 
 def find_usable(token: str) -> Invite | None:
     """The invitation for ``token`` if it is unused and unexpired."""
-    invite = Invite.query.filter_by(token_hash=token_hash(token)).first()
+    invite = Invite.query.filter_by(token_hash=sha256_hex(token)).first()
     if invite is None or invite.used_at is not None or invite.expires_at <= clock.now():
         return None
     return invite
@@ -31,11 +38,11 @@ def find_usable(token: str) -> Invite | None:
 def claim(token: str) -> Invite | None:
     """Atomically mark the invitation used; ``None`` if someone else got there first."""
     now = clock.now()
-    claimed = (Invite.query.filter(Invite.token_hash == token_hash(token), Invite.used_at.is_(None),
+    claimed = (Invite.query.filter(Invite.token_hash == sha256_hex(token), Invite.used_at.is_(None),
                                    Invite.expires_at > now)
                .update({"used_at": now}, synchronize_session=False))
     if claimed != 1:
         db.session.rollback()
         return None
-    return Invite.query.filter_by(token_hash=token_hash(token)).first()
+    return Invite.query.filter_by(token_hash=sha256_hex(token)).first()
 

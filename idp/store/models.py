@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -14,10 +15,12 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from idp.platform import clock
-from idp.store.db import db
+from idp.store.db import Base, db
 from idp.store.states import DeviceStatus, EnumText, KeyCustody, KeyState
 
 
@@ -26,22 +29,33 @@ def utcnow() -> datetime:
     return clock.now()
 
 
-class UTCDateTime(db.TypeDecorator):
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _QueryModel
+
+    class Model(Base, _QueryModel):
+        """What ``db.Model`` is at run time: the declarative base plus Flask-SQLAlchemy's ``query``."""
+
+        __abstract__ = True
+else:
+    Model = db.Model
+
+
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC; always hands back aware UTC datetimes (SQLite drops tzinfo)."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 
-class User(db.Model):
+class User(Model):
     """A person. Rows are never deleted, so a username (and its ``sub``) is never reused."""
 
     __tablename__ = "users"
@@ -65,7 +79,7 @@ class User(db.Model):
         return [c for c in self.credentials if c.revoked_at is None]
 
 
-class Credential(db.Model):
+class Credential(Model):
     """A WebAuthn credential (security key or passkey) registered to a user."""
 
     __tablename__ = "credentials"
@@ -76,7 +90,7 @@ class Credential(db.Model):
     sign_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     aaguid: Mapped[str] = mapped_column(String(36), nullable=False, default="")
     name: Mapped[str] = mapped_column(String(64), nullable=False)
-    transports: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    transports: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     backed_up: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -85,7 +99,7 @@ class Credential(db.Model):
     user: Mapped[User] = relationship(back_populates="credentials")
 
 
-class BrowserSession(db.Model):
+class BrowserSession(Model):
     """A signed-in browser: the cookie holds a random token, this row its hash. A session ends when
     the row is revoked (logout, sign out everywhere, key revocation, recovery, disable) or at
     ``expires_at``, counted from the login and never extended."""
@@ -103,7 +117,7 @@ class BrowserSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(160), nullable=False, default="")
 
 
-class RateCounter(db.Model):
+class RateCounter(Model):
     """A rate-limit window's hit count, shared by every worker and instance on this database."""
 
     __tablename__ = "rate_counters"
@@ -112,7 +126,7 @@ class RateCounter(db.Model):
     expires_at: Mapped[float] = mapped_column(db.Float, nullable=False, index=True)
 
 
-class Invite(db.Model):
+class Invite(Model):
     """A one-time enrollment link. Only the SHA-256 of the token is stored."""
 
     __tablename__ = "invites"
@@ -126,7 +140,7 @@ class Invite(db.Model):
     recover_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
 
-class Challenge(db.Model):
+class Challenge(Model):
     """A server-side WebAuthn challenge, bound to one browser session, used once."""
 
     __tablename__ = "challenges"
@@ -134,11 +148,11 @@ class Challenge(db.Model):
     purpose: Mapped[str] = mapped_column(String(16), nullable=False)
     value: Mapped[bytes] = mapped_column(LargeBinary(64), nullable=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    data: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-class Client(db.Model):
+class Client(Model):
     """A registered OAuth client. Confidential secrets are stored hashed."""
 
     __tablename__ = "clients"
@@ -146,14 +160,14 @@ class Client(db.Model):
     client_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     secret_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
-    redirect_uris: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
-    loopback_redirect_paths: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    redirect_uris: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
+    loopback_redirect_paths: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
     allow_oob: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     require_fresh_touch: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-class AuthorizationCode(db.Model):
+class AuthorizationCode(Model):
     """An authorization code; ``used_at`` is set atomically on first redemption."""
 
     __tablename__ = "authorization_codes"
@@ -173,7 +187,7 @@ class AuthorizationCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class IssuedToken(db.Model):
+class IssuedToken(Model):
     """Record of an issued token (by ``jti``), so a reused code can revoke what it issued."""
 
     __tablename__ = "issued_tokens"
@@ -187,7 +201,7 @@ class IssuedToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class SigningRecord(db.Model):
+class SigningRecord(Model):
     """What a monitor needs about each token minted for the signing client, kept for months after the
     token row is purged: who, through which client and key touch, when. No token, no IP address —
     only a digest of the token's ``jti``, enough to tell a certificate made from it."""
@@ -204,13 +218,13 @@ class SigningRecord(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
-class SigningKey(db.Model):
+class SigningKey(Model):
     """A token-signing key; the private half is an encrypted PKCS#8 PEM (``None`` once retired)."""
 
     __tablename__ = "signing_keys"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    public_jwk: Mapped[dict] = mapped_column(JSON, nullable=False)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     private_pem: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     custody: Mapped[KeyCustody] = mapped_column(EnumText(KeyCustody), nullable=False, default=KeyCustody.DATABASE,
                                                 server_default="database")
@@ -220,7 +234,7 @@ class SigningKey(db.Model):
     retire_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class LoginGrant(db.Model):
+class LoginGrant(Model):
     """A key touch made inside one authorization request; consumed once to issue one code."""
 
     __tablename__ = "login_grants"
@@ -232,7 +246,7 @@ class LoginGrant(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what, when. Never where: no IP addresses are stored."""
 
     __tablename__ = "audit_events"
@@ -242,10 +256,10 @@ class AuditEvent(db.Model):
     actor: Mapped[str] = mapped_column(String(64), nullable=False)
     event: Mapped[str] = mapped_column(String(48), nullable=False)
     security: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
 
 
-class DeviceCode(db.Model):
+class DeviceCode(Model):
     """An RFC 8628 device authorization: pending → approved/denied → consumed (once)."""
 
     __tablename__ = "device_codes"
@@ -278,7 +292,7 @@ class DeviceCode(db.Model):
         return self.expires_at <= utcnow()
 
 
-class EmailVerification(db.Model):
+class EmailVerification(Model):
     """A single-use link proving control of an email address (only the token's hash is stored)."""
 
     __tablename__ = "email_verifications"

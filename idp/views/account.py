@@ -1,4 +1,4 @@
-"""The account page: keys (list, add, rename, revoke) and the user's own audit log."""
+"""The account page: keys (list, add, rename, revoke), browser sessions, and the person's own audit log."""
 
 from __future__ import annotations
 
@@ -11,59 +11,46 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 
-from idp.ceremony import challenges, webauthn
+from idp.ceremony import challenges, credentials, webauthn
 from idp.ceremony.aaguids import authenticator_name
-from idp.ceremony.ceremonies import (
-    CeremonyError,
-    begin_registration,
-    finish_assertion,
-    finish_registration,
-    key_name,
-    new_credential,
-)
+from idp.ceremony.ceremonies import CeremonyError, begin_registration, finish_assertion, finish_registration, key_name
 from idp.people import audit
 from idp.people.identity import subject_for
-from idp.platform import clock
 from idp.platform.config import settings
 from idp.store.db import db
-from idp.store.models import BrowserSession, Credential
+from idp.store.models import BrowserSession
 from idp.web import sessions
 from idp.web.extensions import limiter, login_limit
-from idp.web.sessions import current_user, login_required, signed_in
+from idp.web.jsonbody import json_object
+from idp.web.sessions import login_required, signed_in_user, this_session
 from idp.web.step_up import fresh_touch_required
 
 bp = Blueprint("account", __name__)
 
 
-def _own_credential(cred_id: int) -> Credential:
-    user = current_user()
-    cred = db.session.get(Credential, cred_id)
-    if cred is None or cred.user_id != user.id or cred.revoked_at is not None:
-        abort(404)
-    return cred
-
-
 @bp.get("/account")
 @login_required
-def page():
-    user = current_user()
+def page() -> str:
+    user = signed_in_user()
     return render_template("account.html", user=user, credentials=user.active_credentials,
                            subject=subject_for(user, settings()),
                            events=audit.events_for(user), authenticator_name=authenticator_name,
                            email_mode=settings().identity_mode == "email",
-                           browser_sessions=sessions.active_sessions(user.id), this_session=signed_in().id)
+                           browser_sessions=sessions.active_sessions(user.id), this_session=this_session().id)
 
 
 @bp.post("/account/touch/options")
 @login_required
 @limiter.limit(login_limit)
-def touch_options():
+def touch_options() -> Response:
     """Assertion options for a step-up touch: only this account's own keys are accepted."""
-    user = current_user()
-    challenge = challenges.issue("step-up", user_id=user.id)
+    user = signed_in_user()
+    challenge = challenges.issue("step-up", session, user_id=user.id)
     return Response(webauthn.authentication_options(rp_id=settings().rp_id, challenge=challenge,
                                                     allow=[c.credential_id for c in user.active_credentials]),
                     mimetype="application/json")
@@ -72,31 +59,30 @@ def touch_options():
 @bp.post("/account/touch/verify")
 @login_required
 @limiter.limit(login_limit)
-def touch_verify():
+def touch_verify() -> Response:
     """Verify the step-up touch; the session's key touch is then fresh for five minutes."""
-    user = current_user()
-    try:
-        touched_by, cred = finish_assertion("step-up")
-    except CeremonyError as exc:
-        return jsonify(error="touch_failed", error_description=str(exc)), exc.status
+    user = signed_in_user()
+    touched_by, cred = finish_assertion("step-up", session, json_object(), error="touch_failed")
     if touched_by.id != user.id:
-        return jsonify(error="touch_failed", error_description="That key belongs to another account."), 403
+        raise CeremonyError("That key belongs to another account.", 403, "touch_failed")
     sessions.mark_touched()
     audit.record("session.touched", user=user, credential=cred.name)
+    db.session.commit()
     return jsonify(ok=True)
 
 
 @bp.post("/account/sessions/<int:session_id>/revoke")
 @login_required
-def revoke_session(session_id: int):
+def revoke_session(session_id: int) -> ResponseReturnValue:
     """Sign out one of this account's browsers."""
-    user = current_user()
+    user = signed_in_user()
     row = db.session.get(BrowserSession, session_id)
     if row is None or row.user_id != user.id:
         abort(404)
     sessions.revoke_one(row.id)
     audit.record("session.revoked", user=user, session=row.id)
-    if row.id == signed_in().id:
+    db.session.commit()
+    if row.id == this_session().id:
         return redirect(url_for("login.page"))
     flash("That browser is signed out.")
     return redirect(url_for("account.page"))
@@ -104,11 +90,12 @@ def revoke_session(session_id: int):
 
 @bp.post("/account/sessions/revoke-all")
 @login_required
-def revoke_all_sessions():
+def revoke_all_sessions() -> ResponseReturnValue:
     """Sign out everywhere, this browser included."""
-    user = current_user()
+    user = signed_in_user()
     count = sessions.revoke_all_of(user.id)
     audit.record("session.revoked_all", user=user, security=True, sessions=count)
+    db.session.commit()
     return redirect(url_for("login.page"))
 
 
@@ -116,9 +103,9 @@ def revoke_all_sessions():
 @login_required
 @fresh_touch_required
 @limiter.limit(login_limit)
-def add_key_options():
-    user = current_user()
-    options_json = begin_registration("add-key", username=user.username, user_handle=user.webauthn_user_id,
+def add_key_options() -> Response:
+    user = signed_in_user()
+    options_json = begin_registration("add-key", session, username=user.username, user_handle=user.webauthn_user_id,
                                       exclude=[c.credential_id for c in user.credentials], uid=user.id)
     return Response(options_json, mimetype="application/json")
 
@@ -127,51 +114,45 @@ def add_key_options():
 @login_required
 @fresh_touch_required
 @limiter.limit(login_limit)
-def add_key_verify():
-    user = current_user()
-    try:
-        challenge, registered = finish_registration("add-key")
-    except CeremonyError as exc:
-        return jsonify(error="registration_failed", error_description=str(exc)), exc.status
+def add_key_verify() -> Response:
+    user = signed_in_user()
+    body = json_object()
+    challenge, registered = finish_registration("add-key", session, body)
     if challenge.data.get("uid") != user.id:
-        return jsonify(error="registration_failed", error_description="This registration belongs to another session."), 400
-    cred = new_credential(user, registered, key_name())
-    db.session.commit()
-    audit.record("credential.added", user=user, credential=cred.name)
+        raise CeremonyError("This registration belongs to another session.", 400, "registration_failed")
+    credentials.add(user, registered, key_name(body))
     return jsonify(ok=True, redirect=url_for("account.page"))
 
 
 @bp.post("/account/keys/<int:cred_id>/rename")
 @login_required
-def rename_key(cred_id: int):
-    cred = _own_credential(cred_id)
-    name = request.form.get("name", "").strip()[:64]
-    if not name:
-        flash("A key needs a name.")
+def rename_key(cred_id: int) -> ResponseReturnValue:
+    try:
+        old, new = credentials.rename(signed_in_user(), cred_id, request.form.get("name", ""))
+    except credentials.NotYourKey:
+        abort(404)
+    except credentials.CredentialError as exc:
+        flash(str(exc))
         return redirect(url_for("account.page"))
-    old, cred.name = cred.name, name
-    db.session.commit()
-    audit.record("credential.renamed", user=cred.user, old=old, new=name)
-    flash(f"Renamed '{old}' to '{name}'.")
+    flash(f"Renamed '{old}' to '{new}'.")
     return redirect(url_for("account.page"))
 
 
 @bp.post("/account/keys/<int:cred_id>/revoke")
 @login_required
 @fresh_touch_required
-def revoke_key(cred_id: int):
-    user = current_user()
-    cred = _own_credential(cred_id)
-    last = len(user.active_credentials) == 1
-    if last and request.form.get("confirm") != "yes":
+def revoke_key(cred_id: int) -> ResponseReturnValue:
+    user = signed_in_user()
+    try:
+        cred = credentials.own(user, cred_id)
+    except credentials.NotYourKey:
+        abort(404)
+    if len(user.active_credentials) == 1 and request.form.get("confirm") != "yes":
         return render_template("confirm_revoke.html", credential=cred)
-    this_browser = signed_in().credential_id == cred.id
-    cred.revoked_at = clock.now()
-    ended = sessions.revoke_made_with(cred.id)
-    db.session.commit()
-    audit.record("credential.revoked", user=user, credential=cred.name, last_key=last, sessions_ended=ended)
-    message = f"Revoked '{cred.name}'."
-    if last:
+    this_browser = this_session().credential_id == cred.id
+    revoked = credentials.revoke(user, cred_id)
+    message = f"Revoked '{revoked.name}'."
+    if revoked.last_key:
         message += (" You have no keys left and cannot sign in again without a new enrollment link from an "
                     "administrator.")
     elif this_browser:

@@ -20,7 +20,7 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy import insert
 
 from idp.ceremony import challenges, webauthn
-from idp.ceremony.ceremonies import CeremonyError, finish_assertion
+from idp.ceremony.ceremonies import finish_assertion
 from idp.people import audit
 from idp.people.identity import USERNAME_RE
 from idp.platform import clock
@@ -40,7 +40,7 @@ def decoy_credential_ids(username: str) -> list[bytes]:
     """Credential ids for a name with no usable account: derived from the name with the app's secret,
     so that they are the same on every call, one or two of them, of the lengths real keys use
     (finding F10: an unknown name must look like a known one)."""
-    seed = hmac.new(current_app.secret_key.encode(), b"decoy:" + username.encode(), hashlib.sha256).digest()
+    seed = hmac.new(str(current_app.secret_key).encode(), b"decoy:" + username.encode(), hashlib.sha256).digest()
     lengths = (16, 32, 48, 64)
     count = 1 + seed[0] % 2
     ids = []
@@ -83,7 +83,7 @@ def options() -> Response:
         else:
             allow = decoy_credential_ids(username)      # same shape as a real answer: no enumeration
     cfg = settings()
-    challenge = challenges.issue("login", user_id=user_id)
+    challenge = challenges.issue("login", session, user_id=user_id)
     return Response(webauthn.authentication_options(rp_id=cfg.rp_id, challenge=challenge, allow=allow),
                     mimetype="application/json")
 
@@ -99,20 +99,17 @@ def verify():
             not hmac.compare_digest(body["authorize_request"], pending):
         pending = None
     next_url = safe_next(body.get("next"), url_for("account.page"))
-    try:
-        user, cred = finish_assertion("login")
-    except CeremonyError as exc:
-        return jsonify(error="login_failed", error_description=str(exc)), exc.status
+    user, cred = finish_assertion("login", session, body)
     started = session.get("authorize_started")
     log_in(user, cred.id)                            # a fresh session: the pending request moves to the grant
-    audit.record("login.succeeded", user=user, credential=cred.name, commit=False)
+    audit.record("login.succeeded", user=user, credential=cred.name)
     if pending:
         grant_id = secrets.token_urlsafe(32)
         execute(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
                            "request_hash": pending, "created_at": clock.now(), "used_at": None})
         session["login_grant"] = grant_id
         session["authorize_started"] = started       # shown on the out-of-band page
-    db.session.commit()                              # the audit event and the grant together
+    db.session.commit()                              # the counter, the session, the audit event and the grant
     return jsonify(ok=True, redirect=next_url)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from flask import Flask, Request, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
 
+from idp.platform.refusal import Refused
 from idp.store.db import db
 from idp.web.sessions import MACHINE_PATHS
 
@@ -58,6 +60,12 @@ def register(app: Flask) -> None:
     def oauth_error(exc: OAuth2Error):
         return error_response(exc.status_code or 400, exc.get_error_description() or "The request was refused.",
                               exc.error or "invalid_request")
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused) -> ResponseReturnValue:
+        """Refusals come from the JSON endpoints of the ceremonies: always a JSON answer."""
+        db.session.commit()         # what was recorded about the refusal (a failed login's audit event)
+        return jsonify(error=exc.error, error_description=str(exc)), exc.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

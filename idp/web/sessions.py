@@ -14,26 +14,31 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, Request, abort, g, redirect, request, session, url_for
+from flask.sessions import SessionMixin
+from flask.typing import ResponseReturnValue
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from idp.people.accounts import USERS, Account
+from idp.people.audit import Person
 from idp.platform import clock
 from idp.platform.secretfiles import sha256_hex
 from idp.store import inline_sweep
 from idp.store.db import db, execute
 from idp.store.models import BrowserSession, User
 from idp.web.safe_redirect import safe_next
-from idp.web.session_revocation import (
+from idp.people.session_revocation import (
     SESSIONS,
     revoke_all_of,
     revoke_made_with,
     revoke_one,
 )
 
-__all__ = ["SignedIn", "active_sessions", "current_user", "log_in", "log_out", "login_required", "mark_touched",
+__all__ = ["SignedIn", "active_sessions", "signed_in_user", "this_session", "log_in", "log_out", "login_required", "mark_touched",
            "revoke_all_of", "revoke_made_with", "revoke_one", "signed_in"]
 
 # The machine endpoints: they answer JSON (errors too) and never read the browser session, so its
@@ -58,12 +63,12 @@ class SignedCookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer built once per app, not per request,
     and no session at all on the :data:`MACHINE_PATHS`."""
 
-    def open_session(self, app: Flask, request):
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         if request.path.startswith(MACHINE_PATHS):
             return self.make_null_session(app)
         return super().open_session(app, request)
 
-    def get_signing_serializer(self, app: Flask):
+    def get_signing_serializer(self, app: Flask) -> Any:
         serializer = app.extensions.get("hallmark.session_serializer")
         if serializer is None:
             serializer = super().get_signing_serializer(app)
@@ -111,16 +116,28 @@ def signed_in() -> SignedIn | None:
     """This request's valid session (read once per request), or ``None`` (and the cookie is dropped)."""
     if "hallmark_signed_in" not in g:
         g.hallmark_signed_in = _load()
-    return g.hallmark_signed_in
+    state: SignedIn | None = g.hallmark_signed_in
+    return state
 
 
-def current_user() -> User | None:
-    """The signed-in, not disabled, user as an ORM object (the account pages follow relationships)."""
+def this_session() -> SignedIn:
+    """This request's session, in a view behind :func:`login_required` (a 401 anywhere else)."""
     state = signed_in()
-    return db.session.get(User, state.account.id) if state else None
+    if state is None:
+        abort(401)
+    return state
 
 
-def log_in(user: User | Account, credential_id: int | None) -> None:
+def signed_in_user() -> User:
+    """The signed-in user as an ORM object (the account pages follow relationships), in a view behind
+    :func:`login_required`."""
+    user = db.session.get(User, this_session().account.id)
+    if user is None:
+        abort(401)
+    return user
+
+
+def log_in(user: Person, credential_id: int | None) -> None:
     """Start a fresh session for ``user``, made with ``credential_id`` (the old session's data is
     dropped). The row is written in the caller's transaction; the caller commits."""
     session.clear()
@@ -161,11 +178,14 @@ def active_sessions(user_id: int) -> list[BrowserSession]:
             .order_by(BrowserSession.id.desc()).all())
 
 
-def login_required(view):
+P = ParamSpec("P")
+
+
+def login_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Redirect to the login page unless someone is logged in."""
 
     @wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if signed_in() is None:
             return redirect(url_for("login.page", next=safe_next(request.path, "/account")))
         return view(*args, **kwargs)
