@@ -6,13 +6,25 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from idp.platform.config import ConfigError, Settings
+from idp.platform.config import ConfigError, Settings, environment
 from idp.platform.secretfiles import read_or_create
 
 if TYPE_CHECKING:
     from flask import Flask
 
-ROOT = Path(os.environ.get("HALLMARK_HOME") or Path(__file__).resolve().parent.parent)  # templates/, migrations/
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _data_root() -> Path:
+    """Where ``templates/`` and ``migrations/`` are: ``HALLMARK_HOME`` if set, else inside the installed
+    package (a wheel carries them there), else the top of the source checkout."""
+    home = environment("HALLMARK_HOME")
+    if home:
+        return Path(home)
+    return PACKAGE if (PACKAGE / "templates").is_dir() else PACKAGE.parent
+
+
+ROOT = _data_root()
 MAX_BODY = 64 * 1024
 
 
@@ -49,7 +61,7 @@ def _cookie_name(issuer: str) -> str:
 
 def _session_secret(instance: Path) -> str:
     """``HALLMARK_SECRET_KEY`` if it is strong enough (refused otherwise), else the instance's own."""
-    given = os.environ.get("HALLMARK_SECRET_KEY")
+    given = environment("HALLMARK_SECRET_KEY")
     if given is not None:
         from idp.platform.config import require_strong
 
@@ -96,6 +108,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
 
     app.session_interface = SignedCookieSessions()
 
+    from idp.common import private_api
     from idp.oauth import server as oauth
     from idp.platform import log_redaction
     from idp.store import pool_health, sqlite
@@ -113,7 +126,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     limiter.init_app(app)
     # Every Hallmark limit is a route decorator, checked by the decorator itself; with no default or
     # application-wide limits, the per-request middleware check only costs time, so it is dropped.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    private_api.drop_limiter_request_check(app, limiter)
     app.extensions["hallmark.oauth"] = oauth.create_server(app, settings)
     register_blueprints(app)
     errors.register(app)

@@ -23,6 +23,7 @@ def test_invite_create_prints_link_last(tmp_path):
 
 
 def test_keys_list_and_rotate(tmp_path):
+    assert run(tmp_path, "db", "upgrade").returncode == 0
     before = run(tmp_path, "keys", "list").stdout
     assert "active" in before and "next" in before
     next_kid = [line.split()[0] for line in before.splitlines() if " next " in line][0]
@@ -104,3 +105,14 @@ def test_recovery_link_is_audited_for_the_user(tmp_path):
         "SELECT event, security FROM audit_events JOIN users ON users.id = audit_events.user_id "
         "WHERE users.username = 'lost'").fetchall()
     assert rows == [("account.recovery_link_created", 1)]
+
+
+def test_read_only_commands_do_not_migrate(tmp_path):
+    """keys list and backup describe the database as it is: on one without a schema they refuse and say
+    what to do, and they leave it without a schema."""
+    for args in (("keys", "list"), ("backup", str(tmp_path / "backup.json"))):
+        result = run(tmp_path, *args)
+        assert result.returncode == 1 and "run `hallmark db upgrade` first" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert run(tmp_path, "keys", "rotate").returncode == 0       # a command that changes data migrates
+    assert "active" in run(tmp_path, "keys", "list").stdout

@@ -9,6 +9,7 @@ import click
 
 from idp.cli.context import app_context
 from idp.people import audit
+from idp.platform.config import environment
 from idp.store import backup
 from idp.store.db import db
 
@@ -17,7 +18,7 @@ from idp.store.db import db
 @click.argument("output", type=click.Path(path_type=Path))
 def backup_command(output: Path) -> None:
     """Write a consistent snapshot (database + keys + secrets); encrypted when HALLMARK_KEY_PASSPHRASE is set."""
-    with app_context() as app:
+    with app_context(read_only=True) as app:
         settings = app.extensions["hallmark"]
         document = backup.snapshot(settings.instance_path)
         try:
@@ -39,7 +40,7 @@ def restore_command(source: Path) -> None:
     with app_context(first_run=False) as app:
         settings = app.extensions["hallmark"]
         try:
-            document = backup.unseal(source.read_bytes(), settings.key_passphrase or os.environ.get(
+            document = backup.unseal(source.read_bytes(), settings.key_passphrase or environment(
                 "HALLMARK_BACKUP_PASSPHRASE"))
             counts = backup.restore(document, settings.instance_path)
         except backup.BackupError as exc:

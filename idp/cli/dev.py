@@ -16,6 +16,7 @@ import requests
 from idp.cli.context import app_context
 from idp.cli.invites import enrollment_link
 from idp.people import audit, invites
+from idp.platform.config import environment
 from idp.platform.config import Settings
 from idp.stack.supervisor import StartFailed, Supervisor
 from idp.store.models import User
@@ -107,7 +108,8 @@ def command(port: int, stack_port: int, stack_choice: str) -> None:
     """Run Hallmark and the development Sigstore stack; print an invitation and what to try next."""
     from idp.platform.instance_lock import InstanceBusy, hold, port_free
 
-    os.environ.setdefault("HALLMARK_ISSUER", f"http://localhost:{port}")
+    if environment("HALLMARK_ISSUER") is None:
+        os.environ["HALLMARK_ISSUER"] = f"http://localhost:{port}"
     settings = Settings.from_env()
     try:
         hold(settings.instance_path, f"hallmark dev --port {port} --stack-port {stack_port}")

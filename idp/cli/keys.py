@@ -15,9 +15,8 @@ def command() -> None:
 
 @command.command("list")
 def list_keys() -> None:
-    """Show each key's state and dates."""
-    with app_context() as app:
-        signing_keys.expire_retired(app.extensions["hallmark"])
+    """Show each key's state and dates (read only: the database is neither migrated nor changed)."""
+    with app_context(read_only=True):
         for key in SigningKey.query.order_by(SigningKey.id).all():
             activated = key.activated_at.isoformat(timespec="seconds") if key.activated_at else "-"
             retire = key.retire_after.isoformat(timespec="seconds") if key.retire_after else "-"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import sys
 import time
 import webbrowser
-from typing import TextIO
+from typing import Any, TextIO
 
 import requests
+from joserfc import jws
+from joserfc.errors import JoseError
 from sigstore.errors import NetworkError
 from sigstore.oidc import IdentityError, IdentityToken, Issuer, IssuerError
 
@@ -22,12 +23,11 @@ CLIENT_ID = "sigstore"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
-def _claims(raw: str) -> dict:
+def _claims(raw: str) -> dict[str, Any]:
     """The token's claims, read without verification (only to explain a refusal)."""
     try:
-        payload = raw.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
+        claims = json.loads(jws.extract_compact(raw.encode()).payload)
+    except (JoseError, ValueError):
         return {}
     return claims if isinstance(claims, dict) else {}
 

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import TextIO
 
 import requests
-from sigstore._internal.fulcio.client import FulcioClientError
-from sigstore._internal.rekor import RekorClientError
 from sigstore.errors import Error as SigstoreError
 from sigstore.models import Bundle
 from sigstore.oidc import IdentityToken
 from sigstore.sign import Signer, SigningContext
 
 from idp.client import ClientError
+from idp.common.private_api import sigstore_service_errors
 from idp.client.bundles import parse
 from idp.client.instance import Instance
 from idp.client.shown import shown
@@ -164,7 +163,7 @@ def sign_files(files: list[Path], token: IdentityToken, instance: Instance, *, o
                     raise
     except ClientError:
         raise
-    except (SigstoreError, FulcioClientError, RekorClientError) as exc:
+    except (SigstoreError, *sigstore_service_errors()) as exc:
         answer = service_answer(exc)
         reason = explain_refusal(answer, token.issuer) if answer else (str(exc) or exc.__class__.__name__)
         raise ClientError(f"Signing failed: {shown(reason)}") from exc

@@ -8,17 +8,17 @@ leeway; ``nbf`` with 5 minutes; then the rules of the issuer's Type.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc import jws, jwt
+from joserfc.errors import JoseError, MissingAlgorithmError
 from joserfc.jwk import KeySet
 
 from idp.devstack.fulcio_config import FulcioConfig, OIDCIssuer
@@ -43,18 +43,20 @@ class Principal:
     san_value: str
 
 
-def _segment(raw: str, index: int) -> dict:
-    parts = raw.split(".")
-    if len(parts) != 3:
+def _unverified(raw: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The token's header and claims, decoded by joserfc before anything is verified (to find the issuer)."""
+    if raw.count(".") != 2:
         raise TokenRejected("identity token is not a JWT (expected three dot-separated parts)")
     try:
-        text = base64.urlsafe_b64decode(parts[index] + "=" * (-len(parts[index]) % 4))
-        value = json.loads(text)
-    except ValueError as exc:
+        compact = jws.extract_compact(raw.encode())
+        header, claims = compact.headers(), json.loads(compact.payload)
+    except MissingAlgorithmError:
+        raise TokenRejected("token signed with alg None; its header names no algorithm") from None
+    except (JoseError, ValueError) as exc:
         raise TokenRejected("identity token is not a JWT (undecodable part)") from exc
-    if not isinstance(value, dict):
+    if not isinstance(claims, dict):
         raise TokenRejected("identity token is not a JWT")
-    return value
+    return dict(header), claims
 
 
 class _Provider:
@@ -106,7 +108,7 @@ class TokenVerifier:
     def verify(self, raw: str, now: float | None = None) -> Principal:
         """Verify ``raw`` and work out the certificate's principal."""
         now = time.time() if now is None else now
-        header, unverified = _segment(raw, 0), _segment(raw, 1)
+        header, unverified = _unverified(raw)
         iss = unverified.get("iss")
         issuer = self.config.issuers.get(iss) if isinstance(iss, str) else None
         if issuer is None:

@@ -9,6 +9,7 @@ Deviations from stock Authlib, each for a reason in docs/design.md ("The token e
 from __future__ import annotations
 
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,6 @@ from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, InvalidGrantError, In
 from authlib.oauth2.rfc6749.requests import OAuth2Request
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant
-from flask import request as flask_request
 from sqlalchemy import bindparam, insert, select, update
 
 from idp.oauth.client_adapter import OAuthClient
@@ -48,6 +48,8 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]  # Authlib ships n
             raise InvalidRequestError("Unsupported 'code_challenge_method': only S256 is accepted")
         super().validate_code_challenge(grant, redirect_uri)
 
+
+_REQUESTER: ContextVar[str] = ContextVar("device_requester", default="")   # this request's User-Agent
 
 # The statements of the token hot path, built once (building one per request costs more than running it).
 CODES = AuthorizationCode.__table__
@@ -163,13 +165,18 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):  # type: ignore[misc]
     def get_verification_uri(self) -> str:
         return f"{settings().issuer}/device"
 
+    def create_endpoint_response(self, request: OAuth2Request) -> Any:
+        """Note what the requesting program calls itself (shown on the approval page), for this request only."""
+        _REQUESTER.set(str(request.headers.get("User-Agent", ""))[:160])
+        return super().create_endpoint_response(request)
+
     def save_device_credential(self, client_id: str, scope: str | None, data: dict[str, Any]) -> None:
         now = clock.now()
         if inline_sweep.due("device codes"):        # anonymous requests make these: keep them bounded
             DeviceCode.query.filter(DeviceCode.expires_at < now).delete(synchronize_session=False)
         db.session.add(DeviceCode(device_code_hash=sha256_hex(data["device_code"]), user_code=data["user_code"],
                                   client_id=client_id, scope=scope or "", interval=data["interval"],
-                                  requester=flask_request.headers.get("User-Agent", "")[:160],
+                                  requester=_REQUESTER.get(),
                                   created_at=now, expires_at=now + timedelta(seconds=data["expires_in"])))
         db.session.commit()
 

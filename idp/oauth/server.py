@@ -11,6 +11,7 @@ from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from flask import Flask
 from flask import request as flask_request
 
+from idp.common.private_api import request_behind
 from idp.oauth import signing_keys
 from idp.oauth.claims import AccessTokenGenerator, DeviceIdToken, OpenIDCodeExtension
 from idp.oauth.client_adapter import SCOPES, authenticate_public_client, query_client
@@ -24,7 +25,7 @@ class Server(AuthorizationServer):  # type: ignore[misc]  # Authlib ships no typ
     itself instead of Flask's proxy to it (a token request reads it ~40 times, each a context lookup)."""
 
     def create_oauth2_request(self, request: Any) -> FlaskOAuth2Request:
-        return FlaskOAuth2Request(flask_request._get_current_object())  # type: ignore[attr-defined]
+        return FlaskOAuth2Request(request_behind(flask_request))
 
 
 def create_server(app: Flask, cfg: Settings) -> Server:

@@ -201,3 +201,31 @@ def settings() -> Settings:
 
     found: Settings = current_app.extensions["hallmark"]
     return found
+
+
+# Every HALLMARK_* variable Hallmark reads. Settings.from_env reads the server's settings; the few read
+# elsewhere (by gunicorn's configuration, the CLI's options, the stack's binaries) go through
+# ``environment`` below, which refuses a name missing here. README.md lists each one.
+VARIABLES = frozenset({
+    "HALLMARK_ISSUER", "HALLMARK_INSTANCE", "HALLMARK_DATABASE_URL", "HALLMARK_RP_ID", "HALLMARK_RP_NAME",
+    "HALLMARK_ORIGIN", "HALLMARK_IDENTITY", "HALLMARK_SUBJECT_DOMAIN", "HALLMARK_KEY_PASSPHRASE",
+    "HALLMARK_SECRET_KEY", "HALLMARK_TOKEN_LIFETIME", "HALLMARK_CODE_LIFETIME", "HALLMARK_DEVICE_POLL_INTERVAL",
+    "HALLMARK_SIGNING_RECORD_DAYS", "HALLMARK_ALLOW_OOB", "HALLMARK_FRESH_TOUCH_FOR_SIGNING",
+    "HALLMARK_TRUSTED_PROXIES", "HALLMARK_RATELIMIT_STORAGE", "HALLMARK_RATELIMIT_LOGIN", "HALLMARK_RATELIMIT_TOKEN",
+    "HALLMARK_REDIS_URL", "HALLMARK_SMTP_HOST", "HALLMARK_SMTP_PORT", "HALLMARK_SMTP_USER",
+    "HALLMARK_SMTP_PASSWORD_FILE", "HALLMARK_SMTP_FROM", "HALLMARK_SMTP_STARTTLS", "HALLMARK_PKCS11_MODULE",
+    "HALLMARK_PKCS11_TOKEN_LABEL", "HALLMARK_PKCS11_PIN_FILE",
+    # read outside Settings, through environment():
+    "HALLMARK_BIND", "HALLMARK_WORKERS", "HALLMARK_THREADS", "HALLMARK_WORKER_CLASS", "HALLMARK_ACCESS_LOG",
+    "HALLMARK_BACKUP_PASSPHRASE", "HALLMARK_HOME", "HALLMARK_SIGSTORE_BIN",
+    # the CLI's option defaults (click reads them by these names):
+    "HALLMARK_TRUST_CONFIG", "HALLMARK_IDP", "HALLMARK_DEV_STACK",
+})
+
+
+def environment(name: str, default: str | None = None) -> str | None:
+    """The value of ``HALLMARK_*`` variable ``name`` (``default`` when unset); only names in
+    :data:`VARIABLES` may be read, so that the list and the README stay complete."""
+    if name not in VARIABLES:
+        raise KeyError(f"{name} is not a Hallmark setting: add it to VARIABLES and to the README")
+    return os.environ.get(name, default)

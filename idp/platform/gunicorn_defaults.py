@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
+from typing import Any
 
 from idp.platform.app_concurrency import wrap_worker
+from idp.platform.config import environment
 
 
-def settings(bind: str | None = None, workers: int | None = None) -> dict:
+def settings(bind: str | None = None, workers: int | None = None) -> dict[str, Any]:
     """One worker per CPU, bounded timeouts, recycled workers, and no client IPs in access logs.
 
     One worker per CPU, not gunicorn's usual 2 x CPUs + 1: Hallmark's requests spend their time
@@ -18,11 +19,11 @@ def settings(bind: str | None = None, workers: int | None = None) -> dict:
     bounded reads (:mod:`idp.platform.gunicorn_worker`), so slow clients cannot stall it.
     """
     return {
-        "bind": bind or os.environ.get("HALLMARK_BIND", "127.0.0.1:8080"),
-        "workers": workers or int(os.environ.get("HALLMARK_WORKERS", 0)) or max(2, multiprocessing.cpu_count()),
+        "bind": bind or environment("HALLMARK_BIND", "127.0.0.1:8080"),
+        "workers": workers or int(environment("HALLMARK_WORKERS") or 0) or max(2, multiprocessing.cpu_count()),
         # Threads, so that a slow client holds one thread and never the worker (finding F5).
-        "worker_class": os.environ.get("HALLMARK_WORKER_CLASS", "idp.platform.gunicorn_worker.BoundedThreadWorker"),
-        "threads": int(os.environ.get("HALLMARK_THREADS", 16)),
+        "worker_class": environment("HALLMARK_WORKER_CLASS", "idp.platform.gunicorn_worker.BoundedThreadWorker"),
+        "threads": int(environment("HALLMARK_THREADS") or 16),
         "post_worker_init": wrap_worker,        # read in parallel, run the app one request at a time
         "timeout": 30,
         "graceful_timeout": 20,
@@ -32,7 +33,7 @@ def settings(bind: str | None = None, workers: int | None = None) -> dict:
         "max_requests": 100000,
         "max_requests_jitter": 10000,
         "limit_request_line": 8190,
-        "accesslog": "-" if os.environ.get("HALLMARK_ACCESS_LOG") else None,
+        "accesslog": "-" if environment("HALLMARK_ACCESS_LOG") else None,
         # Privacy: no %(h)s (client address) in the access log format.
         "access_log_format": '"%(r)s" %(s)s %(b)s %(M)sms',
         "errorlog": "-",

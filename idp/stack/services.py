@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from idp.platform.config import environment
 from idp.stack.layout import SERVICES, Layout, StackConfig, StackConfigError
 
 # timestamp-server v2.1.3 serves Prometheus metrics on ":2112" (every interface), with no flag to
@@ -39,7 +40,7 @@ class Service:
 
 def binary_folder() -> Path:
     """``HALLMARK_SIGSTORE_BIN``, else the project's ``.sigstore-bin`` (``make sigstore-bins``)."""
-    return Path(os.environ.get("HALLMARK_SIGSTORE_BIN") or PROJECT_BINARIES)
+    return Path(environment("HALLMARK_SIGSTORE_BIN") or PROJECT_BINARIES)
 
 
 def binary(name: str) -> str:

@@ -17,6 +17,8 @@ import threading
 import time
 
 from limits.storage import MemoryStorage, Storage
+
+from idp.common.private_api import memory_storage_tables
 from sqlalchemy import (
     Float,
     Integer,
@@ -58,20 +60,23 @@ class InlineExpiryMemoryStorage(MemoryStorage):
         if now >= self.next_sweep:
             self.sweep(now)
         self.get(key)                                   # drops the counter if its window is over
-        with self.locks[key]:
-            self.storage[key] += amount
-            if self.storage[key] == amount:
-                self.expirations[key] = now + expiry
-        return self.storage.get(key, 0)
+        counters, expirations, locks = memory_storage_tables(self)
+        with locks[key]:
+            counters[key] += amount
+            if counters[key] == amount:
+                expirations[key] = now + expiry
+        found: int = counters.get(key, 0)
+        return found
 
     def sweep(self, now: float) -> None:
         """Forget every counter whose window is over (memory stays bounded by the active clients)."""
         self.next_sweep = now + SWEEP_EVERY
-        for key, expires in list(self.expirations.items()):
+        counters, expirations, locks = memory_storage_tables(self)
+        for key, expires in list(expirations.items()):
             if expires <= now:
-                self.storage.pop(key, None)
-                self.expirations.pop(key, None)
-                self.locks.pop(key, None)
+                counters.pop(key, None)
+                expirations.pop(key, None)
+                locks.pop(key, None)
 
 
 DATABASE_SCHEME = "hallmark-db"
