@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from idp.platform.config import ConfigError, Settings, environment
+from idp.platform.config import MAX_BODY, ConfigError, Settings, environment
 from idp.platform.secretfiles import read_or_create
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ def _data_root() -> Path:
 
 
 ROOT = _data_root()
-MAX_BODY = 64 * 1024
 
 
 def _instance_secret(instance: Path, name: str) -> str:

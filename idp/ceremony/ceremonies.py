@@ -21,7 +21,7 @@ from idp.people.accounts import Account
 from idp.platform import clock
 from idp.platform.config import settings
 from idp.platform.refusal import Refused
-from idp.store.db import db, execute
+from idp.store.db import db, execute, table_of
 from idp.store.models import Credential, User
 
 log = logging.getLogger("idp")      # the app's logger (Flask names it after the import name)
@@ -94,7 +94,7 @@ def key_name(body: dict[str, Any]) -> str:
     return name or "Security key"
 
 
-CREDENTIALS, USERS = Credential.__table__, User.__table__
+CREDENTIALS, USERS = table_of(Credential), table_of(User)
 # Built once: every login reads the credential with its owner, then advances the sign counter.
 SELECT_LOGIN_CREDENTIAL = (
     select(CREDENTIALS.c.id, CREDENTIALS.c.name, CREDENTIALS.c.public_key, CREDENTIALS.c.sign_count,

@@ -17,10 +17,10 @@ from sqlalchemy import bindparam, delete, insert, select
 from idp.platform import clock
 from idp.platform.config import settings
 from idp.store import inline_sweep
-from idp.store.db import db, execute
+from idp.store.db import db, execute, table_of
 from idp.store.models import Challenge
 
-CHALLENGES = Challenge.__table__
+CHALLENGES = table_of(Challenge)
 INSERT_CHALLENGE = insert(CHALLENGES)          # built once: every login issues and consumes one
 SELECT_CHALLENGE = select(CHALLENGES).where(CHALLENGES.c.id == bindparam("cid"))
 DELETE_CHALLENGE = delete(CHALLENGES).where(CHALLENGES.c.id == bindparam("cid"))

@@ -6,7 +6,9 @@ Policy: user verification required; discoverable credentials preferred; ES256/Ed
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from webauthn import (
     generate_authentication_options,
@@ -28,12 +30,14 @@ from webauthn.helpers.exceptions import (
     WebAuthnException,
 )
 from webauthn.helpers.structs import (
+    AuthenticationCredential,
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
     ResidentKeyRequirement,
     UserVerificationRequirement,
 )
 
+T = TypeVar("T")
 ALGORITHMS = [
     COSEAlgorithmIdentifier.ECDSA_SHA_256,
     COSEAlgorithmIdentifier.EDDSA,
@@ -99,7 +103,7 @@ def authentication_options(*, rp_id: str, challenge: bytes, allow: list[bytes] |
     return options_to_json(options)
 
 
-def _parse(raw: str, parser):
+def _parse(raw: str, parser: Callable[[str], T]) -> T:
     try:
         json.loads(raw)
         return parser(raw)
@@ -122,12 +126,12 @@ def verify_registration(*, raw: str, challenge: bytes, rp_id: str, origin: str) 
                       backed_up=bool(verified.credential_backed_up), transports=transports)
 
 
-def parse_assertion(raw: str):
+def parse_assertion(raw: str) -> AuthenticationCredential:
     """Parse an assertion JSON to learn its credential id and user handle before verifying it."""
     return _parse(raw, parse_authentication_credential_json)
 
 
-def verify_assertion(*, credential, challenge: bytes, rp_id: str, origin: str,
+def verify_assertion(*, credential: AuthenticationCredential, challenge: bytes, rp_id: str, origin: str,
                      public_key: bytes, stored_count: int) -> Asserted:
     """Verify an assertion, then the counter: a non-zero counter must increase (0/0 is a synced passkey)."""
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import click
 
@@ -45,22 +46,23 @@ class LazyGroup(click.Group):
     """Imports a subcommand's module on first use (signing need not load the server), and turns
     configuration errors into one clear line and exit code 2."""
 
-    def list_commands(self, ctx):
+    def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
-    def get_command(self, ctx, name):
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         module = COMMANDS.get(name)
         if module is None:
             return None
         module, _, attribute = module.partition(":")
-        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute or "command")
+        found: click.Command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute or "command")
+        return found
 
-    def format_commands(self, ctx, formatter):
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from :data:`SUMMARIES`: ``--help`` imports no subcommand."""
         with formatter.section("Commands"):
             formatter.write_dl([(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)])
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ConfigError as exc:

@@ -8,12 +8,12 @@ from pyasn1.type import char, univ
 
 def utf8_string(text: str) -> bytes:
     """DER UTF8String."""
-    return encoder.encode(char.UTF8String(text))
+    return bytes(encoder.encode(char.UTF8String(text)))
 
 
 def octet_string(data: bytes) -> bytes:
     """DER OCTET STRING."""
-    return encoder.encode(univ.OctetString(data))
+    return bytes(encoder.encode(univ.OctetString(data)))
 
 
 @functools.lru_cache(maxsize=256)

@@ -34,7 +34,7 @@ class OAuthClient(ClientMixin):  # type: ignore[misc]  # Authlib ships no type i
     def get_default_redirect_uri(self) -> str | None:
         uris = self.row.redirect_uris
         if len(uris) == 1 and not self.row.loopback_redirect_paths and not self.row.allow_oob:
-            return uris[0]
+            return str(uris[0])
         return None
 
     def get_allowed_scope(self, scope: str | None) -> str:

@@ -28,7 +28,7 @@ from idp.platform import clock
 from idp.platform.config import settings
 from idp.platform.secretfiles import sha256_hex
 from idp.store import inline_sweep
-from idp.store.db import db, execute
+from idp.store.db import db, execute, table_of
 from idp.store.models import AuthorizationCode, DeviceCode, IssuedToken, User
 from idp.store.states import DeviceStatus
 
@@ -52,7 +52,7 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]  # Authlib ships n
 _REQUESTER: ContextVar[str] = ContextVar("device_requester", default="")   # this request's User-Agent
 
 # The statements of the token hot path, built once (building one per request costs more than running it).
-CODES = AuthorizationCode.__table__
+CODES = table_of(AuthorizationCode)
 INSERT_CODE = insert(CODES)
 SELECT_CODE = select(CODES).where(CODES.c.code_hash == bindparam("hash"))
 CONSUME_CODE = (update(CODES).where(CODES.c.id == bindparam("code_id"), CODES.c.used_at.is_(None))

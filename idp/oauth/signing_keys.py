@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -54,9 +55,9 @@ def _load_private(settings: Settings, row: SigningKey) -> ECKey:
 
         public = ECKey.import_key(row.public_jwk).public_key
         token_key = hsm.TokenPrivateKey(hsm.store_for(settings), row.kid, public)
-        key = hsm.TokenECKey.for_token(token_key, {"kid": row.kid, "alg": ALG, "use": "sig"})
-        _private_cache[row.kid] = key
-        return key
+        token_ec_key = hsm.TokenECKey.for_token(token_key, {"kid": row.kid, "alg": ALG, "use": "sig"})
+        _private_cache[row.kid] = token_ec_key
+        return token_ec_key
     if not row.private_pem:
         raise SigningKeyError(f"signing key {row.kid} has no private key stored (retired)")
     try:
@@ -66,6 +67,8 @@ def _load_private(settings: Settings, row: SigningKey) -> ECKey:
             f"cannot decrypt signing key {row.kid}: set HALLMARK_KEY_PASSPHRASE to the passphrase it was "
             "created with (or restore the instance's key-passphrase file)"
         ) from exc
+    if not isinstance(private, ec.EllipticCurvePrivateKey):
+        raise SigningKeyError(f"signing key {row.kid} is not a P-256 key")
     key = ECKey.import_key(private, {"kid": row.kid, "alg": ALG, "use": "sig"})
     _private_cache[row.kid] = key
     return key
@@ -134,7 +137,7 @@ def expire_retired(settings: Settings) -> list[str]:
 
 
 def _active_row() -> SigningKey:
-    row = SigningKey.query.filter_by(state=KeyState.ACTIVE).order_by(SigningKey.id.desc()).first()
+    row: SigningKey | None = SigningKey.query.filter_by(state=KeyState.ACTIVE).order_by(SigningKey.id.desc()).first()
     if row is None:
         raise SigningKeyError("no active signing key: run 'hallmark keys rotate' or restart to create one")
     return row
@@ -157,10 +160,11 @@ def forget_cached() -> None:
 def published_keys() -> list[SigningKey]:
     """Keys in JWKS: next, active, and retiring ones whose tokens may still be valid."""
     now = clock.now()
-    rows = SigningKey.query.filter(SigningKey.state.in_((KeyState.NEXT, KeyState.ACTIVE, KeyState.RETIRING))).order_by(SigningKey.id).all()
+    published = (KeyState.NEXT, KeyState.ACTIVE, KeyState.RETIRING)
+    rows: list[SigningKey] = SigningKey.query.filter(SigningKey.state.in_(published)).order_by(SigningKey.id).all()
     return [r for r in rows if r.state != KeyState.RETIRING or (r.retire_after and r.retire_after > now)]
 
 
-def jwks() -> dict:
+def jwks() -> dict[str, list[dict[str, Any]]]:
     """The public JWK Set."""
     return {"keys": [dict(k.public_jwk) for k in published_keys()]}

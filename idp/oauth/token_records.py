@@ -16,12 +16,12 @@ from idp.people import audit
 from idp.platform import clock
 from idp.platform.config import settings
 from idp.platform.secretfiles import sha256_hex
-from idp.store.db import db, execute
+from idp.store.db import db, execute, table_of
 from idp.store.models import Credential, IssuedToken, SigningRecord
 
-INSERT_TOKEN = insert(IssuedToken.__table__)
-INSERT_SIGNING_RECORD = insert(SigningRecord.__table__)
-CREDENTIAL_NAME = select(Credential.__table__.c.name).where(Credential.__table__.c.id == bindparam("cred_id"))
+INSERT_TOKEN = insert(table_of(IssuedToken))
+INSERT_SIGNING_RECORD = insert(table_of(SigningRecord))
+CREDENTIAL_NAME = select(table_of(Credential).c.name).where(table_of(Credential).c.id == bindparam("cred_id"))
 
 
 def save_token(token: dict[str, Any], request: OAuth2Request) -> None:

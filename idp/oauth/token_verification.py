@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
@@ -18,7 +20,7 @@ class TokenError(ValueError):
     """The bearer token is not one Hallmark issued, or no longer valid."""
 
 
-def verify_access_token(raw: str, settings: Settings) -> dict:
+def verify_access_token(raw: str, settings: Settings) -> dict[str, Any]:
     """Return the claims of a valid, unrevoked access token; raise :class:`TokenError` otherwise."""
     published = KeySet([ECKey.import_key(k.public_jwk) for k in keys.published_keys()])
     try:

@@ -13,11 +13,11 @@ from sqlalchemy import bindparam, select
 
 from idp.people import audit
 from idp.platform import clock
-from idp.store.db import db, execute
+from idp.store.db import db, execute, table_of
 from idp.store.models import IssuedToken, User
 from idp.people.session_revocation import revoke_all_of
 
-USERS = User.__table__
+USERS = table_of(User)
 SELECT_ACCOUNT = select(USERS.c.id, USERS.c.username, USERS.c.email, USERS.c.email_verified_at,
                         USERS.c.disabled_at).where(USERS.c.id == bindparam("user_id"))
 

@@ -6,24 +6,15 @@ action and its audit event are one transaction, so neither exists without the ot
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import insert
 
-from idp.store.db import execute
+from idp.people.person import Person
+from idp.store.db import execute, table_of
 from idp.store.models import AuditEvent
 
-INSERT_EVENT = insert(AuditEvent.__table__)   # built once: the token endpoint records an event per token
-
-
-class Person(Protocol):
-    """Whoever an event is about: the ORM ``User`` or the lighter ``Account`` both qualify."""
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def username(self) -> str: ...
+INSERT_EVENT = insert(table_of(AuditEvent))   # built once: the token endpoint records an event per token
 
 
 def record(event: str, *, user: Person | None = None, actor: str | None = None,

@@ -74,7 +74,7 @@ def send_link(cfg: Settings, user: User, address: str) -> str:
 
 def pending_for(user: User, token: str) -> EmailVerification:
     """The unused, unexpired link ``token``, if it was asked for by ``user``."""
-    row = EmailVerification.query.filter_by(token_hash=sha256_hex(token)).first()
+    row: EmailVerification | None = EmailVerification.query.filter_by(token_hash=sha256_hex(token)).first()
     if row is None or row.used_at is not None or row.expires_at <= clock.now():
         raise LinkGone(token)
     if row.user_id != user.id:

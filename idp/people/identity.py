@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from idp.platform.config import Settings
-from idp.store.models import User
+from idp.people.person import IdentityHolder
 
 USERNAME_RE = re.compile(r"[a-z0-9-]{3,32}")
 EMAIL_SHAPED = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -17,7 +18,7 @@ class IdentityConfigError(ValueError):
     """The deployment's identity settings would be refused by Fulcio."""
 
 
-def subject_for(user: User, settings: Settings) -> str:
+def subject_for(user: IdentityHolder, settings: Settings) -> str:
     """The immutable ``sub`` of a user: ``<SubjectDomain>/u/<name>`` (uri), else the name."""
     if settings.identity_mode == "uri":
         return f"{settings.subject_domain}/u/{user.username}"
@@ -34,15 +35,15 @@ def username_from_subject(sub: str, settings: Settings) -> str | None:
     return name if name and USERNAME_RE.fullmatch(name) else None
 
 
-def identity_claims(user: User, settings: Settings) -> dict:
+def identity_claims(user: IdentityHolder, settings: Settings) -> dict[str, Any]:
     """The claims a token needs: ``sub``, and in email mode a *proven* email (no name: privacy by default)."""
-    claims = {"sub": subject_for(user, settings)}
+    claims: dict[str, Any] = {"sub": subject_for(user, settings)}
     if settings.identity_mode == "email" and user.email and user.email_verified_at is not None:
         claims.update(email=user.email, email_verified=True)
     return claims
 
 
-def signing_identity_missing(user: User, settings: Settings) -> str | None:
+def signing_identity_missing(user: IdentityHolder, settings: Settings) -> str | None:
     """Why ``user`` cannot get a signing token yet (email mode without a proven address), if so."""
     if settings.identity_mode == "email" and (not user.email or user.email_verified_at is None):
         return "Your account has no verified email address yet: add one on your account page, then sign again."

@@ -29,7 +29,7 @@ def create(*, admin: bool, lifetime: int, recover_user_id: int | None = None, ac
 
 def find_usable(token: str) -> Invite | None:
     """The invitation for ``token`` if it is unused and unexpired."""
-    invite = Invite.query.filter_by(token_hash=sha256_hex(token)).first()
+    invite: Invite | None = Invite.query.filter_by(token_hash=sha256_hex(token)).first()
     if invite is None or invite.used_at is not None or invite.expires_at <= clock.now():
         return None
     return invite

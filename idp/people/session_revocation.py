@@ -7,18 +7,19 @@ Every function writes in the caller's transaction; the caller commits.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 
 from idp.platform import clock
-from idp.store.db import execute
+from idp.store.db import execute, table_of
 from idp.store.models import BrowserSession
 
-SESSIONS = BrowserSession.__table__
+SESSIONS = table_of(BrowserSession)
 
 
-def _revoke(condition) -> int:
-    return execute(update(SESSIONS).where(condition, SESSIONS.c.revoked_at.is_(None))
-               .values(revoked_at=clock.now()), {}).rowcount
+def _revoke(condition: ColumnElement[bool]) -> int:
+    revoked: int = execute(update(SESSIONS).where(condition, SESSIONS.c.revoked_at.is_(None))
+                           .values(revoked_at=clock.now()), {}).rowcount
+    return revoked
 
 
 def revoke_one(session_id: int) -> int:

@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from idp import MAX_BODY
+from idp.platform.config import MAX_BODY
 
 APP_SLOTS = 1
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 class ReadThenRun:
     """WSGI middleware: read the whole (bounded) body first, then run ``app`` in one of ``slots``."""
 
-    def __init__(self, app, slots: int = APP_SLOTS):
+    def __init__(self, app: WSGIApplication, slots: int = APP_SLOTS):
         self.app = app
         self.slots = threading.BoundedSemaphore(slots)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         length = environ.get("CONTENT_LENGTH") or ""
         if length.isdigit() and 0 < int(length) <= MAX_BODY:
             body = environ["wsgi.input"].read(int(length))
@@ -35,6 +40,6 @@ class ReadThenRun:
             return self.app(environ, start_response)
 
 
-def wrap_worker(worker) -> None:
+def wrap_worker(worker: Any) -> None:
     """gunicorn ``post_worker_init`` hook: put :class:`ReadThenRun` around the worker's app."""
     worker.wsgi = ReadThenRun(worker.wsgi)

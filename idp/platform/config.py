@@ -7,11 +7,13 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from idp.common.hosts import is_loopback_host
 
 IDENTITY_MODES = ("uri", "username", "email")
+MAX_BODY = 64 * 1024          # bytes: larger request bodies are refused with 413
 
 
 class ConfigError(ValueError):
@@ -67,21 +69,24 @@ class Settings:
     ratelimit_storage: str = "database"
     ratelimit_login: str = "30 per minute"
     ratelimit_token: str = "60 per minute"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def issuer_host(self) -> str:
         return urlsplit(self.issuer).hostname or ""
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from the environment (``HALLMARK_*``), then apply ``overrides``."""
         env = dict(os.environ if env is None else env)
 
-        def get(name: str, default=None):
+        def get(name: str, default: str | None = None) -> str | None:
             return env.get(f"HALLMARK_{name}", default)
 
-        values: dict = {}
+        def text(name: str) -> str:
+            return env.get(f"HALLMARK_{name}") or ""
+
+        values: dict[str, Any] = {}
         for key, name in [
             ("issuer", "ISSUER"),
             ("database_url", "DATABASE_URL"),
@@ -101,9 +106,9 @@ class Settings:
             if get(name) is not None:
                 values[key] = get(name)
         if get("KEY_PASSPHRASE") is not None:
-            require_strong("HALLMARK_KEY_PASSPHRASE", get("KEY_PASSPHRASE"))
+            require_strong("HALLMARK_KEY_PASSPHRASE", text("KEY_PASSPHRASE"))
         if get("INSTANCE"):
-            values["instance_path"] = Path(get("INSTANCE"))
+            values["instance_path"] = Path(text("INSTANCE"))
         for key, name in [("token_lifetime", "TOKEN_LIFETIME"), ("code_lifetime", "CODE_LIFETIME"),
                           ("device_poll_interval", "DEVICE_POLL_INTERVAL")]:
             raw = get(name)
@@ -111,29 +116,28 @@ class Settings:
                 if not raw.isdigit() or int(raw) <= 0:
                     raise ConfigError(f"HALLMARK_{name} must be a positive number of seconds, got {raw!r}")
                 values[key] = int(raw)
-        if get("SIGNING_RECORD_DAYS") is not None:
-            raw = get("SIGNING_RECORD_DAYS")
+        if (raw := get("SIGNING_RECORD_DAYS")) is not None:
             if not raw.isdigit() or int(raw) <= 0:
                 raise ConfigError(f"HALLMARK_SIGNING_RECORD_DAYS must be a positive number of days, got {raw!r}")
             values["signing_record_days"] = int(raw)
         if get("SMTP_PORT"):
-            if not get("SMTP_PORT").isdigit():
+            if not text("SMTP_PORT").isdigit():
                 raise ConfigError(f"HALLMARK_SMTP_PORT must be a port number, got {get('SMTP_PORT')!r}")
-            values["smtp_port"] = int(get("SMTP_PORT"))
+            values["smtp_port"] = int(text("SMTP_PORT"))
         if get("SMTP_PASSWORD_FILE"):
             try:
-                values["smtp_password"] = Path(get("SMTP_PASSWORD_FILE")).read_text().strip()
+                values["smtp_password"] = Path(text("SMTP_PASSWORD_FILE")).read_text().strip()
             except OSError as exc:
                 raise ConfigError(f"cannot read HALLMARK_SMTP_PASSWORD_FILE: {exc.strerror}") from exc
         if get("SMTP_STARTTLS"):
-            values["smtp_starttls"] = get("SMTP_STARTTLS").lower() in ("1", "true", "yes", "on")
+            values["smtp_starttls"] = text("SMTP_STARTTLS").lower() in ("1", "true", "yes", "on")
         if get("PKCS11_MODULE"):
             values["pkcs11_module"] = get("PKCS11_MODULE")
             values["pkcs11_token_label"] = get("PKCS11_TOKEN_LABEL", "hallmark")
             if not get("PKCS11_PIN_FILE"):
                 raise ConfigError("HALLMARK_PKCS11_MODULE needs HALLMARK_PKCS11_PIN_FILE (a file holding the user PIN)")
             try:
-                values["pkcs11_pin"] = Path(get("PKCS11_PIN_FILE")).read_text().strip()
+                values["pkcs11_pin"] = Path(text("PKCS11_PIN_FILE")).read_text().strip()
             except OSError as exc:
                 raise ConfigError(f"cannot read HALLMARK_PKCS11_PIN_FILE: {exc.strerror}") from exc
         if get("REDIS_URL") and not get("RATELIMIT_STORAGE"):
@@ -142,14 +146,14 @@ class Settings:
         if oob is not None:
             values["allow_oob"] = oob.lower() not in ("0", "false", "no", "off")
         if get("TRUSTED_PROXIES"):
-            values["trusted_proxies"] = tuple(p.strip() for p in get("TRUSTED_PROXIES").split(",") if p.strip())
+            values["trusted_proxies"] = tuple(p.strip() for p in text("TRUSTED_PROXIES").split(",") if p.strip())
         fresh = get("FRESH_TOUCH_FOR_SIGNING")
         if fresh is not None:
             values["fresh_touch_for_signing"] = fresh.lower() not in ("0", "false", "no", "off")
         values.update(overrides)
         return cls(**values).resolved()
 
-    def resolved(self) -> "Settings":
+    def resolved(self) -> Settings:
         """Validate, then fill the values derived from the issuer."""
         issuer = self.issuer
         parts = urlsplit(issuer)

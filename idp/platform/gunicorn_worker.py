@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -29,23 +30,23 @@ class BoundedReadSocket(socket.socket):
         else:
             super().setblocking(False)
 
-    def recv(self, *args, **kwargs):
+    def recv(self, *args: Any, **kwargs: Any) -> bytes:
         try:
             return super().recv(*args, **kwargs)
         except TimeoutError:
             raise ConnectionResetError(errno.ECONNRESET, "client sent nothing for too long") from None
 
-    def recv_into(self, *args, **kwargs):
+    def recv_into(self, *args: Any, **kwargs: Any) -> int:
         try:
             return super().recv_into(*args, **kwargs)
         except TimeoutError:
             raise ConnectionResetError(errno.ECONNRESET, "client sent nothing for too long") from None
 
 
-class BoundedThreadWorker(ThreadWorker):
+class BoundedThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no type information
     """``gthread`` with :class:`BoundedReadSocket` client sockets (plain TCP; TLS ends at the proxy)."""
 
-    def enqueue_req(self, conn):
+    def enqueue_req(self, conn: Any) -> None:
         if not self.cfg.is_ssl and not isinstance(conn.sock, BoundedReadSocket):
             raw = conn.sock
             conn.sock = BoundedReadSocket(raw.family, raw.type, raw.proto, fileno=raw.detach())

@@ -7,6 +7,7 @@ which every token supports; joserfc then assembles the JWS as for any other key.
 from __future__ import annotations
 
 import threading
+from typing import Any
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -17,7 +18,7 @@ from joserfc.jwk import ECKey
 
 from idp.platform.config import Settings
 
-_stores: dict[tuple, "Pkcs11Store"] = {}
+_stores: dict[tuple[str, str], Pkcs11Store] = {}
 _lock = threading.Lock()
 
 
@@ -48,7 +49,10 @@ class Pkcs11Store:
                 KeyType.EC, {Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True)
             public, _ = params.generate_keypair(store=True, label=label, private_template={
                 Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False, Attribute.SIGN: True})
-            return load_der_public_key(encode_ec_public_key(public))
+            key = load_der_public_key(encode_ec_public_key(public))
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise HsmError(f"the token made a {type(key).__name__}, not a P-256 key")
+        return key
 
     def sign_digest(self, label: str, digest: bytes) -> bytes:
         """Raw r‖s ECDSA signature of ``digest`` by the token's key ``label``."""
@@ -57,7 +61,7 @@ class Pkcs11Store:
         with self._lock:
             try:
                 key = self._session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
-                return key.sign(digest, mechanism=Mechanism.ECDSA)
+                return bytes(key.sign(digest, mechanism=Mechanism.ECDSA))  # type: ignore[attr-defined]
             except PKCS11Error as exc:
                 raise HsmError(f"the token could not sign with key {label!r}: {exc.__class__.__name__}") from exc
 
@@ -117,8 +121,8 @@ class TokenECKey(ECKey):
     token_key: TokenPrivateKey
 
     @classmethod
-    def for_token(cls, token_key: TokenPrivateKey, parameters: dict) -> "TokenECKey":
-        key = cls.import_key(token_key.public_key(), parameters)
+    def for_token(cls, token_key: TokenPrivateKey, parameters: dict[str, Any]) -> TokenECKey:
+        key = cls.import_key(token_key.public_key(), parameters)  # type: ignore[arg-type]
         key.token_key = token_key
         return key
 
@@ -126,7 +130,7 @@ class TokenECKey(ECKey):
         if operation != "sign":
             super().check_key_op(operation)
 
-    def get_op_key(self, operation: str):
+    def get_op_key(self, operation: Any) -> Any:
         if operation == "sign":
             return self.token_key
         return super().get_op_key(operation)

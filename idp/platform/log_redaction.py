@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from gunicorn.glogging import Logger
 
@@ -35,13 +36,13 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class GunicornLogger(Logger):
+class GunicornLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type information
     """gunicorn's logger, with the request line, path, query and referrer redacted in the access log."""
 
     REDACTED_ATOMS = ("r", "U", "q", "f")
 
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         for name in self.REDACTED_ATOMS:
             if isinstance(atoms.get(name), str):
                 atoms[name] = redact(atoms[name])

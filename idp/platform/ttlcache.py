@@ -18,7 +18,7 @@ DEFAULT_SECONDS = 5.0
 def cached(name: str, key: Hashable, compute: Callable[[], T], seconds: float = DEFAULT_SECONDS,
            keep: Callable[[T], bool] = lambda value: True) -> T:
     """``compute()``'s value for ``key``, reused for ``seconds``; values failing ``keep`` are not stored."""
-    store: dict = current_app.extensions.setdefault(f"hallmark.cache.{name}", {})
+    store: dict[Hashable, tuple[float, T]] = current_app.extensions.setdefault(f"hallmark.cache.{name}", {})
     now = time.monotonic()
     hit = store.get(key)
     if hit is not None and now - hit[0] < seconds:

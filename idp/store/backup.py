@@ -11,11 +11,13 @@ import json
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from sqlalchemy import DateTime, Integer, LargeBinary, func, select, text
+from sqlalchemy import Connection, DateTime, Integer, LargeBinary, func, select, text
+from sqlalchemy.types import TypeEngine
 
 from idp.platform import clock
 from idp.platform.secretfiles import write_private
@@ -27,16 +29,20 @@ SEALED = b"HALLMARK-BACKUP-SEALED-1\n"
 SEALED_V2 = b"HALLMARK-BACKUP-SEALED-2\n"
 
 
+Document = dict[str, Any]        # a backup: format, version, schema revision, tables, secrets
+
+
 class BackupError(ValueError):
     """The backup cannot be written or restored; the message says why."""
 
 
-def _base(column_type):
+def _base(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
     """The underlying type of a TypeDecorator (e.g. ``UTCDateTime`` → ``DateTime``)."""
-    return getattr(column_type, "impl", column_type)
+    base: TypeEngine[Any] = getattr(column_type, "impl", column_type)
+    return base
 
 
-def _encode(value, column_type):
+def _encode(value: Any, column_type: TypeEngine[Any]) -> Any:
     column_type = _base(column_type)
     if value is None:
         return None
@@ -47,7 +53,7 @@ def _encode(value, column_type):
     return value
 
 
-def _decode(value, column_type):
+def _decode(value: Any, column_type: TypeEngine[Any]) -> Any:
     column_type = _base(column_type)
     if value is None:
         return None
@@ -58,16 +64,17 @@ def _decode(value, column_type):
     return value
 
 
-def _revision(connection) -> str | None:
+def _revision(connection: Connection) -> str | None:
     try:
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        found: str | None = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return found
     except Exception:  # no alembic table: a schema made by create_all (tests)
         return None
 
 
-def snapshot(instance_path: Path) -> dict:
+def snapshot(instance_path: Path) -> Document:
     """Every table, read in one transaction, plus the instance's generated secrets."""
-    tables = {}
+    tables: dict[str, list[dict[str, Any]]] = {}
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
@@ -89,7 +96,7 @@ def _kdf(salt: bytes, log2_n: int = SCRYPT_LOG2_N) -> Scrypt:
     return Scrypt(salt=salt, length=32, n=2 ** log2_n, r=8, p=1)
 
 
-def seal(document: dict, passphrase: str | None) -> bytes:
+def seal(document: Document, passphrase: str | None) -> bytes:
     """JSON, sealed with ``passphrase`` when one is given."""
     data = json.dumps(document).encode()
     if not passphrase:
@@ -121,7 +128,7 @@ def _open_sealed(blob: bytes, passphrase: str) -> bytes:
         raise BackupError("wrong passphrase, or the backup was altered") from exc
 
 
-def unseal(blob: bytes, passphrase: str | None) -> dict:
+def unseal(blob: bytes, passphrase: str | None) -> Document:
     """Inverse of :func:`seal`. With a passphrase configured only a sealed (authenticated, encrypted)
     backup is accepted: a plain one could have been written by anyone (finding F8)."""
     if blob.startswith((SEALED_V2, SEALED)):
@@ -151,7 +158,7 @@ def write(path: Path, blob: bytes) -> None:
         raise BackupError(f"{path} already exists; choose a new file name") from exc
 
 
-def restore(document: dict, instance_path: Path) -> dict[str, int]:
+def restore(document: Document, instance_path: Path) -> dict[str, int]:
     """Load ``document`` into an empty, migrated database and the instance folder. Returns row counts."""
     with db.engine.connect() as connection:
         revision = _revision(connection)
@@ -169,7 +176,7 @@ def restore(document: dict, instance_path: Path) -> dict[str, int]:
             path.unlink()
         if not path.exists():
             write_private(path, value.encode())
-    counts = {}
+    counts: dict[str, int] = {}
     for table in db.metadata.sorted_tables:
         rows = document["tables"].get(table.name, [])
         if rows:

@@ -16,12 +16,13 @@ table scan (they were inserted first), so each batch finds its rows without an e
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 
 from idp.platform import clock
 from idp.platform.config import Settings
-from idp.store.db import db
+from idp.store.db import db, execute, table_of
 from idp.store.models import (
     AuthorizationCode,
     Challenge,
@@ -34,13 +35,13 @@ from idp.store.models import (
 BATCH = 5000
 
 
-def _delete_in_batches(model, condition, batch_size: int) -> int:
-    table = model.__table__
+def _delete_in_batches(model: type[Any], condition: ColumnElement[bool], batch_size: int) -> int:
+    table = table_of(model)
     key = next(iter(table.primary_key.columns))
     total = 0
     while True:
         oldest = select(key).where(condition).limit(batch_size).scalar_subquery()
-        deleted = db.session.execute(delete(table).where(key.in_(oldest))).rowcount
+        deleted: int = execute(delete(table).where(key.in_(oldest)), {}).rowcount
         db.session.commit()
         total += deleted
         if deleted < batch_size:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+from typing import Any
+
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
@@ -23,11 +25,11 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> No
         return
 
     @event.listens_for(engine, "checkin")
-    def remember_checkin(_dbapi_connection, record) -> None:
+    def remember_checkin(_dbapi_connection: Any, record: Any) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         since = record.info.get("checked_in_at")
         if since is None or time.monotonic() - since < idle_seconds:
             return

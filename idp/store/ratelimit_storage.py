@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 
 from limits.storage import MemoryStorage, Storage
-
-from idp.common.private_api import memory_storage_tables
 from sqlalchemy import (
+    Executable,
     Float,
     Integer,
+    Row,
     bindparam,
     case,
     create_engine,
@@ -35,9 +36,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from idp.common.private_api import memory_storage_tables
+from idp.store.db import table_of
 from idp.store.models import RateCounter
 
-COUNTERS = RateCounter.__table__
+COUNTERS = table_of(RateCounter)
 
 SCHEME = "hallmark-memory"
 SWEEP_EVERY = 60.0
@@ -83,7 +86,7 @@ DATABASE_SCHEME = "hallmark-db"
 RECENT = 1.0      # seconds a hit's own answer stands in for a read of the same key
 
 
-def _fast_counters(dbapi_connection, _record) -> None:
+def _fast_counters(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=OFF")
@@ -102,12 +105,12 @@ class DatabaseStorage(Storage):
 
     STORAGE_SCHEME = [DATABASE_SCHEME]
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.database_url = str(options.get("database_url") or "")
         self._engine: Engine | None = None
         self._pid = 0
-        self._statement = None
+        self._statement: Executable | None = None
         self.recent: dict[str, tuple[float, int, float]] = {}     # key → (when, count, expires_at)
         self.next_sweep = 0.0
 
@@ -138,7 +141,7 @@ class DatabaseStorage(Storage):
                 self._engine, self._pid, self._statement = engine, os.getpid(), None
         return self._engine
 
-    def _upsert(self):
+    def _upsert(self) -> Executable:
         """The hit statement for this engine's dialect, built once (a new one per hit costs a compile)."""
         if self._statement is None:
             insert_ = postgresql_insert if self.engine().dialect.name == "postgresql" else sqlite_insert
@@ -161,18 +164,20 @@ class DatabaseStorage(Storage):
                 self.recent.clear()
             row = connection.execute(self._upsert(), {"key": key[:255], "amount": amount, "now": now,
                                                       "until": now + expiry}).first()
+        if row is None:
+            raise SQLAlchemyError("the counter upsert returned no row")
         count = int(row[0])
         # The window's state as this hit left it: the rate-limit headers ask for it right away, and a
         # second and third query per request would cost more than the hit itself.
         self.recent[key[:255]] = (now, count, float(row[1]))
         return count
 
-    def _row(self, key: str):
+    def _row(self, key: str) -> Row[Any, Any] | None:
         with self.engine().connect() as connection:
             return connection.execute(select(COUNTERS.c.count, COUNTERS.c.expires_at)
                                       .where(COUNTERS.c.key == key[:255])).first()
 
-    def _fresh(self, key: str):
+    def _fresh(self, key: str) -> tuple[float, int, float] | None:
         known = self.recent.get(key[:255])
         return known if known is not None and time.time() - known[0] < RECENT else None
 
@@ -181,7 +186,7 @@ class DatabaseStorage(Storage):
         if known is not None:
             return known[1]
         row = self._row(key)
-        return int(row.count) if row is not None and row.expires_at > time.time() else 0
+        return int(row[0]) if row is not None and row.expires_at > time.time() else 0
 
     def get_expiry(self, key: str) -> float:
         known = self._fresh(key)

@@ -4,6 +4,8 @@ WAL with ``synchronous=NORMAL`` keeps every commit across a crash or ``kill -9``
 a power loss can drop the last transactions (use PostgreSQL where that matters).
 """
 
+from typing import Any
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -14,7 +16,7 @@ def tune(engine: Engine) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")   # WAL + NORMAL: durable across process crashes

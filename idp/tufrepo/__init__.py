@@ -5,10 +5,16 @@ sigstore-python fetches with ``--instance URL``. Root and targets keys are offli
 production; the embedded default keeps them in the instance folder, with a warning.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from idp.tufrepo.repository import TrustRepository
 
 
-def repository_for(instance_path: Path):
+def repository_for(instance_path: Path) -> TrustRepository:
     """The instance's repository: metadata in ``tuf/repository``, keys in ``tuf/keys``."""
     from idp.tufrepo.repository import TrustRepository
 

@@ -24,7 +24,7 @@ from idp.platform import clock
 from idp.store.db import db
 from idp.store.models import Client
 from idp.views.oauth import described
-from idp.web.extensions import csrf, limiter, login_limit, token_limit
+from idp.web.extensions import csrf_exempt, limiter, login_limit, token_limit
 from idp.web.jsonbody import json_object
 from idp.web.sessions import log_in
 
@@ -32,7 +32,7 @@ bp = Blueprint("device", __name__)
 
 
 @bp.post("/device/authorize")
-@csrf.exempt
+@csrf_exempt
 @limiter.limit(token_limit)
 def authorize() -> Response:
     response = described(current_app.extensions["hallmark.oauth"].create_endpoint_response("device_authorization"))

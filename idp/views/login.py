@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from sqlalchemy import insert
 
@@ -25,7 +26,7 @@ from idp.people import audit
 from idp.people.identity import USERNAME_RE
 from idp.platform import clock
 from idp.platform.config import settings
-from idp.store.db import db, execute
+from idp.store.db import db, execute, table_of
 from idp.store.models import LoginGrant, User
 from idp.web.extensions import limiter, login_limit
 from idp.web.jsonbody import json_object
@@ -33,7 +34,7 @@ from idp.web.safe_redirect import safe_next
 from idp.web.sessions import log_in, log_out
 
 bp = Blueprint("login", __name__)
-INSERT_GRANT = insert(LoginGrant.__table__)    # built once: one per signing login
+INSERT_GRANT = insert(table_of(LoginGrant))    # built once: one per signing login
 
 
 def decoy_credential_ids(username: str) -> list[bytes]:
@@ -64,7 +65,7 @@ def _no_username() -> bool:
 
 
 @bp.get("/login")
-def page():
+def page() -> ResponseReturnValue:
     return render_template("login.html", client=None, authorize=False, signing=False)
 
 
@@ -90,7 +91,7 @@ def options() -> Response:
 
 @bp.post("/login/verify")
 @limiter.limit(login_limit)
-def verify():
+def verify() -> ResponseReturnValue:
     body = json_object()
     # A touch approves an authorization request only when it was made on that request's own page,
     # which names it; a sign-in at /login never approves a request planted earlier (finding F9).
@@ -114,6 +115,6 @@ def verify():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     log_out()
     return redirect(url_for("login.page"))

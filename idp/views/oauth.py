@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import json
 from datetime import timedelta
@@ -9,6 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
 from authlib.oidc.core.errors import (
     LoginRequiredError,
     RequestNotSupportedError,
@@ -16,6 +19,7 @@ from authlib.oidc.core.errors import (
 )
 from flask import (
     Blueprint,
+    Response,
     current_app,
     jsonify,
     make_response,
@@ -24,26 +28,30 @@ from flask import (
     request,
     session,
 )
-from sqlalchemy import bindparam, update
+from flask.typing import ResponseReturnValue
+from sqlalchemy import Row, bindparam, update
+from werkzeug.datastructures import MultiDict
 
 from idp.oauth import token_verification as tokens
 from idp.oauth.client_records import OOB_REDIRECT_URI, SIGSTORE_CLIENT_ID
+from idp.oauth.server import Server
 from idp.oauth.subjects import Authorizer
 from idp.people.accounts import enabled_account
 from idp.people.identity import signing_identity_missing
 from idp.platform import clock
 from idp.platform.config import settings
-from idp.store.db import db, execute
+from idp.store.db import db, execute, table_of
 from idp.store.models import Client, LoginGrant
 from idp.web.errors import error_response
-from idp.web.extensions import csrf, limiter, token_limit
-from idp.web.sessions import signed_in
+from idp.web.extensions import csrf_exempt, limiter, token_limit
+from idp.web.sessions import SignedIn, signed_in
 
 bp = Blueprint("oauth", __name__)
 
 
-def _server():
-    return current_app.extensions["hallmark.oauth"]
+def _server() -> Server:
+    server: Server = current_app.extensions["hallmark.oauth"]
+    return server
 
 
 def request_hash() -> str:
@@ -51,7 +59,7 @@ def request_hash() -> str:
     return hashlib.sha256(request.query_string).hexdigest()
 
 
-def _duplicated(params) -> list[str]:
+def _duplicated(params: MultiDict[str, str]) -> list[str]:
     return sorted(k for k in params.keys() if len(params.getlist(k)) > 1)
 
 
@@ -60,7 +68,7 @@ def _with_iss(uri: str) -> str:
     return f"{uri}{sep}{urlencode({'iss': settings().issuer})}"
 
 
-def _error(exc: OAuth2Error):
+def _error(exc: OAuth2Error) -> ResponseReturnValue:
     """Redirect with the error only to a validated redirect URI; otherwise render an error page."""
     if exc.redirect_uri and exc.redirect_uri != OOB_REDIRECT_URI:
         status, body, headers = exc()
@@ -78,7 +86,7 @@ PAGE_DESCRIPTIONS = {
 }
 
 
-GRANTS = LoginGrant.__table__
+GRANTS = table_of(LoginGrant)
 USE_LOGIN_GRANT = (update(GRANTS)
                    .where(GRANTS.c.id == bindparam("grant_id"), GRANTS.c.used_at.is_(None),
                           GRANTS.c.request_hash == bindparam("hash"), GRANTS.c.created_at > bindparam("fresh_after"))
@@ -86,7 +94,7 @@ USE_LOGIN_GRANT = (update(GRANTS)
                    .returning(GRANTS.c.user_id, GRANTS.c.credential_id, GRANTS.c.created_at))
 
 
-def _consume_login_grant():
+def _consume_login_grant() -> Row[Any] | None:
     """Take the key touch made for this exact request in this session, once, while it is fresh (as
     long as a challenge lives); its row, or ``None``."""
     grant_id = session.pop("login_grant", None)
@@ -103,7 +111,7 @@ def _consume_login_grant():
 PROMPTS = {"none", "login", "consent", "select_account"}
 
 
-def _request_problem(grant) -> OAuth2Error | None:
+def _request_problem(grant: AuthorizationCodeGrant) -> OAuth2Error | None:
     """OIDC Core §3.1.2.1 and §6: ``request``/``request_uri`` are not supported; ``prompt`` values
     must be known and ``none`` must stand alone; ``max_age`` is a non-negative integer."""
     args = request.args
@@ -123,7 +131,7 @@ def _request_problem(grant) -> OAuth2Error | None:
     return None
 
 
-def _touch_needed(client: Client, signed) -> bool:
+def _touch_needed(client: Client, signed: SignedIn | None) -> bool:
     """Whether this request needs a key touch of its own: no session, a client that always asks for
     one, ``prompt=login``/``consent``/``select_account``, or a login older than ``max_age``."""
     if signed is None or client.require_fresh_touch:
@@ -135,7 +143,7 @@ def _touch_needed(client: Client, signed) -> bool:
 
 
 @bp.get("/authorize")
-def authorize():
+def authorize() -> ResponseReturnValue:
     duplicates = _duplicated(request.args)
     if duplicates:
         return error_response(400, f"This sign-in request repeats parameters: {', '.join(duplicates)}.",
@@ -179,12 +187,14 @@ def authorize():
             return error_response(403, "This account is disabled.", "access_denied")
         credential_id = login_grant.credential_id
         auth_time = int(login_grant.created_at.timestamp())
+    if user is None:        # no touch was needed only because a session holds: never the case here
+        return error_response(403, "Sign in first.", "login_required")
     missing = signing_identity_missing(user, settings()) if client.client_id == SIGSTORE_CLIENT_ID else None
     if missing:
         return error_response(400, missing, "access_denied")
     authorizer = Authorizer(account=user, auth_time=auth_time, credential_id=credential_id)
-    response = _server().create_authorization_response(grant=grant, grant_user=authorizer)
-    location = response.headers.get("Location", "")
+    authorized: Response = _server().create_authorization_response(grant=grant, grant_user=authorizer)
+    location = authorized.headers.get("Location", "")
     if grant.redirect_uri == OOB_REDIRECT_URI:
         code = parse_qs(urlsplit(location).query).get("code", [""])[0]
         started = session.pop("authorize_started", None)
@@ -193,8 +203,8 @@ def authorize():
         response.headers["Cache-Control"] = "no-store"
         return response
     if location:
-        response.headers["Location"] = _with_iss(location)
-    return response
+        authorized.headers["Location"] = _with_iss(location)
+    return authorized
 
 
 DESCRIPTIONS = {
@@ -208,7 +218,7 @@ DESCRIPTIONS = {
 }
 
 
-def described(response):
+def described(response: Response) -> Response:
     """Every OAuth error answer carries an ``error_description`` a person can act on."""
     body = response.get_json(silent=True) if response.status_code >= 400 and response.is_json else None
     if isinstance(body, dict) and body.get("error") and not body.get("error_description"):
@@ -218,9 +228,9 @@ def described(response):
 
 
 @bp.route("/token", methods=["POST"])
-@csrf.exempt
+@csrf_exempt
 @limiter.limit(token_limit)
-def token():
+def token() -> ResponseReturnValue:
     if request.query_string:
         response = jsonify(error="invalid_request",
                            error_description="Send token parameters in the POST body, not the query string.")
@@ -237,8 +247,8 @@ def token():
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
-@csrf.exempt
-def userinfo():
+@csrf_exempt
+def userinfo() -> ResponseReturnValue:
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw:
@@ -250,7 +260,7 @@ def userinfo():
     return jsonify({"sub": claims["sub"]})
 
 
-def _unauthorized(error: str, description: str):
+def _unauthorized(error: str, description: str) -> Response:
     response = jsonify(error=error, error_description=description)
     response.status_code = 401
     safe = description.replace('"', "'")

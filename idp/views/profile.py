@@ -1,6 +1,7 @@
 """The public identity page ``/u/<username>``: names the identity, nothing more."""
 
 from flask import Blueprint, abort, render_template
+from flask.typing import ResponseReturnValue
 
 from idp.people.identity import USERNAME_RE, subject_for
 from idp.platform.config import settings
@@ -10,7 +11,7 @@ bp = Blueprint("profile", __name__)
 
 
 @bp.get("/u/<username>")
-def identity(username: str):
+def identity(username: str) -> ResponseReturnValue:
     user = User.query.filter_by(username=username).first() if USERNAME_RE.fullmatch(username) else None
     if user is None:
         abort(404)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, send_from_directory
+from flask.typing import ResponseReturnValue
 
 from idp.platform.config import settings
 from idp.tufrepo import repository_for
@@ -14,7 +15,7 @@ NAME_RE = re.compile(r"(timestamp\.json|[0-9]+\.(root|snapshot|targets)\.json|ta
 
 
 @bp.get("/tuf/<path:name>")
-def metadata(name: str):
+def metadata(name: str) -> ResponseReturnValue:
     if not NAME_RE.fullmatch(name):
         abort(404)
     repository = repository_for(settings().instance_path)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 
 from flask import Blueprint, Response
+from flask.typing import ResponseReturnValue
 
 from idp.oauth import signing_keys as keys
 from idp.oauth.client_adapter import SCOPES
@@ -14,7 +17,7 @@ from idp.platform.config import settings
 bp = Blueprint("wellknown", __name__)
 
 
-def discovery_document(issuer: str) -> dict:
+def discovery_document(issuer: str) -> dict[str, Any]:
     """OpenID Provider metadata (docs/design.md, "The Fulcio contract")."""
     return {
         "issuer": issuer,
@@ -49,13 +52,13 @@ def _public_json(body: bytes, max_age: int) -> Response:
 
 
 @bp.get("/.well-known/openid-configuration")
-def openid_configuration():
+def openid_configuration() -> ResponseReturnValue:
     issuer = settings().issuer
     return _public_json(ttlcache.cached("discovery", issuer, lambda: json.dumps(discovery_document(issuer)).encode(),
                                         seconds=float("inf")), 300)
 
 
 @bp.get("/.well-known/jwks.json")
-def jwks():
+def jwks() -> ResponseReturnValue:
     """Served from memory, refreshed from the database every few seconds (rotations publish ahead)."""
     return _public_json(ttlcache.cached("jwks", None, lambda: json.dumps(keys.jwks()).encode()), 60)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
-from flask import Flask, Request, jsonify, render_template, request
+from typing import Any
+
+from flask import Flask, Request, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -24,24 +26,23 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
+    """Whether this request should get its error as JSON (API and machine endpoints, JSON clients)."""
     return request.is_json or request.path.startswith(("/api/", "/device/authorize", *MACHINE_PATHS)) or \
         request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, message: str, error: str = "error"):
+def error_response(status: int, message: str, error: str = "error") -> tuple[Response | str, int]:
     """Render ``message`` as JSON or as an error page, with ``status``."""
     if wants_json():
-        response = jsonify(error=error, error_description=message)
-    else:
-        response = render_template("error.html", status=status, message=message)
-    return response, status
+        return jsonify(error=error, error_description=message), status
+    return render_template("error.html", status=status, message=message), status
 
 
 class BoundedJSONRequest(Request):
     """A request whose JSON body cannot crash the parser: nesting too deep for Python's recursion
     limit is refused with a 400 even where malformed bodies are otherwise ignored (finding F11)."""
 
-    def get_json(self, force=False, silent=False, cache=True):
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         try:
             return super().get_json(force=force, silent=silent, cache=cache)
         except RecursionError:
@@ -52,12 +53,12 @@ def register(app: Flask) -> None:
     app.request_class = BoundedJSONRequest
 
     @app.errorhandler(InsecureTransportError)
-    def insecure_transport(exc: InsecureTransportError):
+    def insecure_transport(exc: InsecureTransportError) -> ResponseReturnValue:
         return error_response(400, "OAuth requests must use https; plain http is only for localhost.",
                               "invalid_request")
 
     @app.errorhandler(OAuth2Error)
-    def oauth_error(exc: OAuth2Error):
+    def oauth_error(exc: OAuth2Error) -> ResponseReturnValue:
         return error_response(exc.status_code or 400, exc.get_error_description() or "The request was refused.",
                               exc.error or "invalid_request")
 
@@ -68,12 +69,12 @@ def register(app: Flask) -> None:
         return jsonify(error=exc.error, error_description=str(exc)), exc.status
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError):
+    def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         return error_response(400, f"Security check failed: {exc.description} Reload the page and try again.",
                               "invalid_request")
 
     @app.errorhandler(OperationalError)
-    def database_down(exc: OperationalError):
+    def database_down(exc: OperationalError) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.error("database unavailable: %s", exc.orig)
         response, status = error_response(503, "The database is unavailable right now; nothing was changed. "
@@ -81,7 +82,7 @@ def register(app: Flask) -> None:
         return response, 503, {"Retry-After": "5"}
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         message = MESSAGES.get(exc.code or 500, exc.description or "Error.")
         response, status = error_response(exc.code or 500, message)
         headers = {}
@@ -90,13 +91,13 @@ def register(app: Flask) -> None:
         return response, status, headers
 
     @app.errorhandler(ConnectionResetError)
-    def client_gone(exc: ConnectionResetError):
+    def client_gone(exc: ConnectionResetError) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.warning("client connection lost while reading its request: %s", exc)
         return error_response(400, "The request did not arrive in time.", "invalid_request")
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
+    def unexpected(exc: Exception) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.exception("unexpected error")
         return error_response(500, "Something went wrong on our side; nothing was changed.", "server_error")

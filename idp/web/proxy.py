@@ -9,8 +9,13 @@ Without the setting the headers are ignored and the socket's peer is the client.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipaddress
 from collections.abc import Iterable
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 def _networks(proxies: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -20,7 +25,7 @@ def _networks(proxies: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.
 class TrustedProxy:
     """WSGI middleware: ``REMOTE_ADDR`` and ``wsgi.url_scheme`` from a trusted proxy's headers."""
 
-    def __init__(self, app, proxies: Iterable[str]):
+    def __init__(self, app: WSGIApplication, proxies: Iterable[str]):
         self.app = app
         self.networks = _networks(proxies)
 
@@ -43,7 +48,7 @@ class TrustedProxy:
                     return peer          # garbage where an address should be: the proxy is the client
         return peer
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         peer = environ.get("REMOTE_ADDR", "")
         if self.trusted(peer):
             environ["REMOTE_ADDR"] = self.client(peer, environ.get("HTTP_X_FORWARDED_FOR", ""))

@@ -18,13 +18,12 @@ from collections.abc import Callable
 from typing import Any, ParamSpec
 
 from flask import Flask, Request, abort, g, redirect, request, session, url_for
-from flask.sessions import SessionMixin
 from flask.typing import ResponseReturnValue
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from idp.people.accounts import USERS, Account
-from idp.people.audit import Person
+from idp.people.person import Person
 from idp.platform import clock
 from idp.platform.secretfiles import sha256_hex
 from idp.store import inline_sweep
@@ -63,7 +62,7 @@ class SignedCookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer built once per app, not per request,
     and no session at all on the :data:`MACHINE_PATHS`."""
 
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path.startswith(MACHINE_PATHS):
             return self.make_null_session(app)
         return super().open_session(app, request)

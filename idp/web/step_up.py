@@ -9,20 +9,24 @@ form again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec
 
 from flask import jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 
 from idp.web.sessions import signed_in
 
 EXEMPT_FIELDS = ("csrf_token",)
+P = ParamSpec("P")
 
 
-def fresh_touch_required(view):
+def fresh_touch_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Refuse ``view`` until this session's last key touch is recent enough."""
 
     @wraps(view)
-    def wrapped(*args, **kwargs):
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         state = signed_in()
         if state is not None and not state.touched_recently():
             if request.is_json:
