@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from idp.ceremony import webauthn
 from idp.ceremony.ceremonies import new_credential
 from idp.people import audit
+from idp.people.session_revocation import revoke_made_with
 from idp.platform import clock
 from idp.store.db import db
 from idp.store.models import Credential, User
-from idp.people.session_revocation import revoke_made_with
 
 
 class NotYourKey(LookupError):

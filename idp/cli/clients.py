@@ -4,7 +4,6 @@ import click
 
 from idp.cli.context import app_context
 from idp.oauth.client_records import ClientRecordError, register
-from idp.people import audit
 
 
 @click.group("client")

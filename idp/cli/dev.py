@@ -8,21 +8,24 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 import requests
 
 from idp.cli.context import app_context
 from idp.cli.invites import enrollment_link
-from idp.people import audit, invites
-from idp.platform.config import environment
-from idp.platform.config import Settings
+from idp.people import invites
+from idp.platform.config import Settings, environment
 from idp.stack.supervisor import StartFailed, Supervisor
 from idp.store.models import User
 
+if TYPE_CHECKING:
+    from idp.stack.layout import Layout
+    from idp.stack.services import Service
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -57,7 +60,7 @@ def _refuse(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def _stop(children: list[subprocess.Popen]) -> None:
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
     for child in children:
         if child.poll() is None:
             child.terminate()
@@ -77,7 +80,7 @@ def _which_stack(choice: str) -> str:
     return "stand-in" if missing_binaries() else "real"
 
 
-def _real_stack(settings: Settings, stack_port: int):
+def _real_stack(settings: Settings, stack_port: int) -> tuple[Layout, list[Service]]:
     """The stack's files (created on the first run, ports from ``stack_port``), and its servers."""
     from idp.stack.create import init, passphrase
     from idp.stack.layout import Layout, Ports, StackConfig, StackConfigError
@@ -128,11 +131,11 @@ def command(port: int, stack_port: int, stack_choice: str) -> None:
     link, admin = _invitation()
     logs = settings.instance_path / "logs"
     logs.mkdir(exist_ok=True)
-    children: list[subprocess.Popen] = []
+    children: list[subprocess.Popen[bytes]] = []
     supervisor = Supervisor()
     stopping = False
 
-    def on_signal(signum, frame):
+    def on_signal(signum: int, frame: Any) -> None:
         nonlocal stopping
         stopping = True
         raise KeyboardInterrupt

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from idp.common.hosts import is_loopback_host
 from idp.people.identity import IdentityConfigError, fulcio_config
 from idp.platform.config import Settings
 
+if TYPE_CHECKING:
+    from idp.devstack.fulcio_config import FulcioConfig
 
-def load_fulcio_config(path: str | None, settings: Settings):
+
+def load_fulcio_config(path: str | None, settings: Settings) -> FulcioConfig:
     """The Fulcio config from ``path``, or the one matching this Hallmark (``hallmark fulcio-config``)."""
     from idp.devstack.fulcio_config import FulcioConfig, FulcioConfigError
 
     try:
         if path:
-            return FulcioConfig.load(path)
+            return FulcioConfig.load(Path(path))
         return FulcioConfig.parse(fulcio_config(settings))
     except (FulcioConfigError, IdentityConfigError) as exc:
         raise click.ClickException(f"unusable Fulcio config: {exc}") from exc

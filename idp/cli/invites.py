@@ -3,7 +3,7 @@
 import click
 
 from idp.cli.context import app_context
-from idp.people import audit, invites
+from idp.people import invites
 from idp.store.models import User
 
 

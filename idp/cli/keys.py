@@ -1,10 +1,10 @@
 """``hallmark keys``: list and rotate token-signing keys."""
 
+
 import click
 
 from idp.cli.context import app_context
 from idp.oauth import signing_keys
-from idp.people import audit
 from idp.store.models import SigningKey
 
 

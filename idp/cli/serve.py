@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from idp.cli.context import upgrade_database
 from idp.cli.invites import enrollment_link
-from idp.people import audit, invites
+from idp.people import invites
 from idp.store.models import User
 
+if TYPE_CHECKING:
+    from flask import Flask
 
-def _first_admin_link(app) -> str | None:
+
+def _first_admin_link(app: Flask) -> str | None:
     with app.app_context():
         if User.query.filter_by(is_admin=True).first() is not None:
             return None
@@ -77,13 +82,13 @@ def command(host: str, port: int, workers: int | None, debug: bool, no_invite: b
 
     from idp.platform.gunicorn_defaults import settings as gunicorn_settings
 
-    class Server(BaseApplication):
-        def load_config(self):
+    class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type information
+        def load_config(self) -> None:
             for key, value in gunicorn_settings(bind=f"{host}:{port}", workers=workers).items():
                 if key in self.cfg.settings:
                     self.cfg.set(key, value)
 
-        def load(self):
+        def load(self) -> Flask:
             return app
 
     Server().run()

@@ -5,21 +5,25 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from idp.platform.config import Settings
 
+if TYPE_CHECKING:
+    from idp.stack.layout import Layout, StackConfig
+
 HINT_BUILD = "(the binaries come from 'make sigstore-bins')"
 
 
-def _layout(settings: Settings):
+def _layout(settings: Settings) -> Layout:
     from idp.stack.layout import Layout
 
     return Layout(settings.instance_path / "stack")
 
 
-def _loaded(settings: Settings):
+def _loaded(settings: Settings) -> tuple[Layout, StackConfig]:
     """The stack's layout and configuration; refused when it was made for another issuer (its Fulcio
     would trust that one, and refuse every token of this one)."""
     from idp.stack.layout import StackConfigError
@@ -115,7 +119,7 @@ def up() -> None:
         raise click.ClickException(str(exc)) from exc
     supervisor = Supervisor()
 
-    def on_signal(signum, frame):
+    def on_signal(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)

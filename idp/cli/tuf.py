@@ -9,7 +9,7 @@ import click
 
 from idp.platform.config import Settings
 from idp.tufrepo import repository_for
-from idp.tufrepo.repository import RepositoryError
+from idp.tufrepo.repository import RepositoryError, TrustRepository
 
 OFFLINE_WARNING = ("WARNING: root and targets keys were written to {keys}. That is fine for development; "
                    "in production keep root keys offline (another machine, or an HSM) and move them out "
@@ -31,7 +31,7 @@ def targets_from_trust_config(trust_config: Path | None, settings: Settings) -> 
             "signing_config.v0.2.json": json.dumps(signing, indent=2).encode()}
 
 
-def _repository():
+def _repository() -> tuple[Settings, TrustRepository]:
     settings = Settings.from_env()
     return settings, repository_for(settings.instance_path)
 

@@ -18,7 +18,8 @@ from idp.client.verify import parse_digest, read_input
 from idp.client.verify_many import Job, check_all
 
 
-def _check_options(files, identity, issuer, policy_path, bundles, digest) -> None:
+def _check_options(files: tuple[Path, ...], identity: str | None, issuer: str | None, policy_path: Path | None,
+                   bundles: tuple[Path, ...], digest: str | None) -> None:
     """Options that would be silently ignored are refused instead."""
     if policy_path is not None and (identity or issuer):
         raise UsageError("--policy decides who may sign: do not give --identity or --issuer with it.")

@@ -14,6 +14,7 @@ from sigstore.sign import Signer
 
 from idp.client import UsageError
 from idp.client.shown import shown
+from idp.client.sign import MakeBundle
 
 MAX_PREDICATE_BYTES = 1024 * 1024
 
@@ -41,7 +42,7 @@ def check_predicate_type(value: str) -> str:
     return value
 
 
-def attestation_maker(predicate_type: str, predicate: dict[str, Any]):
+def attestation_maker(predicate_type: str, predicate: dict[str, Any]) -> MakeBundle:
     """A ``make`` for :func:`~idp.client.sign.sign_files`: one statement per file, signed as DSSE."""
 
     def make(signer: Signer, path: Path, data: bytes) -> Bundle:

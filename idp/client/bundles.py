@@ -15,6 +15,7 @@ import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sigstore.models import Bundle
 
@@ -80,7 +81,7 @@ def _b64(value: object, what: str) -> bytes:
         raise ValueError(f"{what} is not base64") from exc
 
 
-def subjects_of(raw: dict) -> tuple[tuple[str, str], ...]:
+def subjects_of(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """What a bundle signs: the message digest of a message signature, or the in-toto subjects of a
     DSSE envelope, as (name, sha256 hex) pairs."""
     message = field(raw, "messageSignature")
@@ -112,7 +113,7 @@ def statement_subjects(statement: object) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def with_proto3_defaults(raw: dict) -> bool:
+def with_proto3_defaults(raw: dict[str, Any]) -> bool:
     """Restore, in place, the zero values protobuf JSON may leave out: cosign writes the first entry
     of a log without ``logIndex`` and a one-entry proof without ``hashes``, and sigstore-python's
     models require both. Returns whether anything was missing."""
@@ -130,7 +131,7 @@ def with_proto3_defaults(raw: dict) -> bool:
     return restored
 
 
-def first_timestamp(raw: dict) -> datetime | None:
+def first_timestamp(raw: dict[str, Any]) -> datetime | None:
     """The generation time of the bundle's first RFC 3161 timestamp (not verified here; the verifier
     checks it against the trusted root)."""
     from rfc3161_client import decode_timestamp_response
@@ -168,7 +169,7 @@ def parse(text: str, path: Path) -> LoadedBundle:
         when, index = field(entry, "integratedTime"), field(entry, "logIndex")
         seconds = int(when) if when else 0                                               # type: ignore[call-overload]
         integrated = datetime.fromtimestamp(seconds, timezone.utc) if seconds else None   # Rekor v2: "0" or absent
-        log_index = int(index) if index is not None else None                           # type: ignore[arg-type]
+        log_index = int(index) if index is not None else None                           # type: ignore[call-overload]
     except Exception as exc:  # sigstore and the standard library raise many types for malformed input
         raise ClientError(f"{shown(path)}: not a valid Sigstore bundle ({shown(exc)}).") from exc
     return LoadedBundle(path=path, bundle=bundle, subjects=subjects, integrated_time=integrated,

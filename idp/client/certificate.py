@@ -43,10 +43,12 @@ def identities(cert: x509.Certificate) -> set[str]:
 
 
 def _extension(cert: x509.Certificate, oid: ObjectIdentifier) -> bytes | None:
+    """The raw value of the unrecognised extension ``oid`` (Fulcio's own OIDs), if the certificate has it."""
     try:
-        return cert.extensions.get_extension_for_oid(oid).value.value
+        extension = cert.extensions.get_extension_for_oid(oid).value
     except x509.ExtensionNotFound:
         return None
+    return extension.value if isinstance(extension, x509.UnrecognizedExtension) else None
 
 
 def issuer(cert: x509.Certificate) -> str | None:

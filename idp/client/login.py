@@ -72,7 +72,7 @@ def browser_login(issuer_url: str) -> IdentityToken:
         raise unreachable(issuer_url, exc) from exc
 
 
-def _json_object(reply: requests.Response, what: str) -> dict:
+def _json_object(reply: requests.Response, what: str) -> dict[str, Any]:
     """``reply``'s JSON object, or one sentence saying what was wrong with it (finding P9)."""
     try:
         body = reply.json()
@@ -83,7 +83,7 @@ def _json_object(reply: requests.Response, what: str) -> dict:
     return body
 
 
-def _device_grant(body: dict, issuer_url: str) -> tuple[str, str, str, str | None, int, float]:
+def _device_grant(body: dict[str, Any], issuer_url: str) -> tuple[str, str, str, str | None, int, float]:
     """The fields of a device authorization answer, checked (RFC 8628 §3.2)."""
     texts = [body.get(k) for k in ("device_code", "user_code", "verification_uri")]
     if not all(isinstance(t, str) and t and len(t) <= 2048 for t in texts):
@@ -95,7 +95,7 @@ def _device_grant(body: dict, issuer_url: str) -> tuple[str, str, str, str | Non
     if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)) or expires_in <= 0:
         raise ClientError(f"{issuer_url} gave the device code a lifetime of {expires_in!r}; it must be positive.")
     complete = body.get("verification_uri_complete")
-    return (texts[0], shown(texts[1]), shown(texts[2]), shown(complete) if isinstance(complete, str) else None,
+    return (str(texts[0]), shown(texts[1]), shown(texts[2]), shown(complete) if isinstance(complete, str) else None,
             interval, float(expires_in))
 
 

@@ -19,11 +19,11 @@ from sigstore.oidc import IdentityToken
 from sigstore.sign import Signer, SigningContext
 
 from idp.client import ClientError
-from idp.common.private_api import sigstore_service_errors
 from idp.client.bundles import parse
 from idp.client.instance import Instance
 from idp.client.shown import shown
 from idp.client.verify import verify
+from idp.common.private_api import sigstore_service_errors
 
 
 def bundle_path(artifact: Path, label: str | None = None) -> Path:
@@ -32,6 +32,8 @@ def bundle_path(artifact: Path, label: str | None = None) -> Path:
 
 
 GENERIC_FULCIO = "There was an error processing the identity token"
+# What the CA or the log refusing looks like to the caller of sigstore's Signer.
+SERVICE_ERRORS: tuple[type[Exception], ...] = (SigstoreError, *sigstore_service_errors())
 
 
 def service_answer(exc: BaseException) -> str | None:
@@ -163,7 +165,7 @@ def sign_files(files: list[Path], token: IdentityToken, instance: Instance, *, o
                     raise
     except ClientError:
         raise
-    except (SigstoreError, *sigstore_service_errors()) as exc:
+    except SERVICE_ERRORS as exc:
         answer = service_answer(exc)
         reason = explain_refusal(answer, token.issuer) if answer else (str(exc) or exc.__class__.__name__)
         raise ClientError(f"Signing failed: {shown(reason)}") from exc

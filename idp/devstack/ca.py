@@ -8,11 +8,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from idp.common import der
@@ -47,8 +49,10 @@ def _name(common_name: str) -> x509.Name:
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _ca_certificate(subject: x509.Name, issuer: x509.Name, public_key, signing_key, path_length: int,
-                    issuer_public_key, not_before: datetime, code_signing_eku: bool) -> x509.Certificate:
+def _ca_certificate(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey,
+                    signing_key: ec.EllipticCurvePrivateKey, path_length: int,
+                    issuer_public_key: ec.EllipticCurvePublicKey, not_before: datetime,
+                    code_signing_eku: bool) -> x509.Certificate:
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
                .serial_number(x509.random_serial_number()).not_valid_before(not_before)
                .not_valid_after(not_before + timedelta(days=3650))
@@ -67,7 +71,8 @@ def _ca_certificate(subject: x509.Name, issuer: x509.Name, public_key, signing_k
 class CertificateAuthority:
     """Root and intermediate CA keys plus the CT log, kept in ``folder``."""
 
-    def __init__(self, root_key, root, intermediate_key, intermediate, ct: CTLog):
+    def __init__(self, root_key: ec.EllipticCurvePrivateKey, root: x509.Certificate,
+                 intermediate_key: ec.EllipticCurvePrivateKey, intermediate: x509.Certificate, ct: CTLog):
         self.root_key, self.root = root_key, root
         self.intermediate_key, self.intermediate = intermediate_key, intermediate
         self.ct = ct
@@ -93,9 +98,11 @@ class CertificateAuthority:
     def chain(self) -> list[x509.Certificate]:
         return [self.intermediate, self.root]
 
-    def issue(self, principal: Principal, public_key, now: datetime | None = None) -> IssuedCertificate:
+    def issue(self, principal: Principal, public_key: CertificatePublicKeyTypes,
+              now: datetime | None = None) -> IssuedCertificate:
         """A Fulcio-profile leaf for ``principal`` with an embedded SCT from the stack's CT log."""
         now = now or datetime.now(timezone.utc)
+        san: x509.GeneralName
         if principal.san_kind == "email":
             san = x509.RFC822Name(principal.san_value)
         elif principal.san_kind == "uri":
@@ -128,7 +135,7 @@ class CertificateAuthority:
         return IssuedCertificate(leaf, self.chain)
 
 
-def public_key_from_csr(b64_pem_csr: str):
+def public_key_from_csr(b64_pem_csr: str) -> CertificatePublicKeyTypes:
     """The public key of a base64-encoded PEM CSR whose self-signature verifies."""
     try:
         pem = base64.b64decode(b64_pem_csr, validate=True)
@@ -140,7 +147,7 @@ def public_key_from_csr(b64_pem_csr: str):
     return _checked_key(csr.public_key())
 
 
-def public_key_from_pop(public_key_pem: str, proof_b64: str, principal_name: str):
+def public_key_from_pop(public_key_pem: str, proof_b64: str, principal_name: str) -> CertificatePublicKeyTypes:
     """The public key of a ``publicKeyRequest`` whose proof of possession signs ``principal_name``."""
     try:
         key = serialization.load_pem_public_key(public_key_pem.encode())
@@ -162,7 +169,7 @@ def public_key_from_pop(public_key_pem: str, proof_b64: str, principal_name: str
     return _checked_key(key)
 
 
-def _checked_key(key):
+def _checked_key(key: Any) -> CertificatePublicKeyTypes:
     if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in ("secp256r1", "secp384r1", "secp521r1"):
         return key
     if isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048:

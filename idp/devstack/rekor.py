@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import rfc8785
@@ -20,6 +21,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from idp.devstack import merkle
@@ -55,7 +57,7 @@ class StoredEntry:
     integrated_time: int
 
 
-def canonical_hashedrekord(proposed: dict) -> bytes:
+def canonical_hashedrekord(proposed: dict[str, Any]) -> bytes:
     """Validate a proposed hashedrekord 0.0.1 and return its canonical body (RFC 8785 JSON)."""
     try:
         if proposed.get("kind") != "hashedrekord" or proposed.get("apiVersion") != "0.0.1":
@@ -78,13 +80,13 @@ def canonical_hashedrekord(proposed: dict) -> bytes:
     if len(digest) != 32:
         raise EntryRejected("a sha256 digest is 32 bytes")
     _verify_prehashed(_public_key(key_pem), signature, digest)
-    body = {"apiVersion": "0.0.1", "kind": "hashedrekord",
+    body: dict[str, Any] = {"apiVersion": "0.0.1", "kind": "hashedrekord",
             "spec": {"data": {"hash": {"algorithm": "sha256", "value": digest.hex()}},
                      "signature": {"content": signature_b64, "publicKey": {"content": key_b64}}}}
     return rfc8785.dumps(body)
 
 
-def _public_key(pem: bytes):
+def _public_key(pem: bytes) -> CertificatePublicKeyTypes | PublicKeyTypes:
     try:
         if b"CERTIFICATE" in pem:
             return x509.load_pem_x509_certificate(pem).public_key()
@@ -93,7 +95,7 @@ def _public_key(pem: bytes):
         raise EntryRejected("publicKey is neither a PEM certificate nor a PEM public key") from exc
 
 
-def _verify_prehashed(key, signature: bytes, digest: bytes) -> None:
+def _verify_prehashed(key: CertificatePublicKeyTypes | PublicKeyTypes, signature: bytes, digest: bytes) -> None:
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(signature, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
@@ -135,7 +137,7 @@ class TransparencyLog:
     def size(self) -> int:
         return len(self._leaves)
 
-    def append(self, proposed: dict) -> StoredEntry:
+    def append(self, proposed: dict[str, Any]) -> StoredEntry:
         """Verify, then durably append ``proposed``; raises :class:`DuplicateEntry` if already logged."""
         body = canonical_hashedrekord(proposed)
         uuid = merkle.leaf_hash(body).hex()
@@ -155,7 +157,7 @@ class TransparencyLog:
             self._leaves.append(merkle.leaf_hash(body))
             return StoredEntry(index, uuid, body, now)
 
-    def _row(self, where: str, value) -> StoredEntry | None:
+    def _row(self, where: str, value: str | int) -> StoredEntry | None:
         row = self._db.execute(f"SELECT log_index, uuid, body, integrated_time FROM entries WHERE {where} = ?",
                                (value,)).fetchone()
         return StoredEntry(*row) if row else None
@@ -173,7 +175,7 @@ class TransparencyLog:
         stamp = base64.b64encode(self.log_id[:4] + signature).decode()
         return f"{note}\n\u2014 {self.origin} {stamp}\n"
 
-    def tree_head(self) -> dict:
+    def tree_head(self) -> dict[str, Any]:
         """``GET /api/v1/log``."""
         with self._lock:
             leaves = list(self._leaves)
@@ -181,13 +183,13 @@ class TransparencyLog:
         return {"rootHash": root_hash.hex(), "signedTreeHead": self.checkpoint(len(leaves), root_hash),
                 "treeID": self.tree_id, "treeSize": len(leaves)}
 
-    def render(self, entry: StoredEntry) -> dict:
+    def render(self, entry: StoredEntry) -> dict[str, Any]:
         """The Rekor v1 ``LogEntry`` JSON for ``entry``, proven against the current tree."""
         with self._lock:
             leaves = list(self._leaves)
         root_hash = merkle.root(leaves)
         body_b64 = base64.b64encode(entry.body).decode()
-        promise = {"body": body_b64, "integratedTime": entry.integrated_time,
+        promise: dict[str, Any] = {"body": body_b64, "integratedTime": entry.integrated_time,
                    "logID": self.log_id.hex(), "logIndex": entry.log_index}
         set_signature = self.key.sign(rfc8785.dumps(promise), ec.ECDSA(hashes.SHA256()))
         proof = {"checkpoint": self.checkpoint(len(leaves), root_hash),
@@ -196,7 +198,7 @@ class TransparencyLog:
         return {entry.uuid: {**promise, "verification": {
             "inclusionProof": proof, "signedEntryTimestamp": base64.b64encode(set_signature).decode()}}}
 
-    def find(self, proposed: dict) -> StoredEntry | None:
+    def find(self, proposed: dict[str, Any]) -> StoredEntry | None:
         """The entry equivalent to a proposed one, if logged (for ``/retrieve``)."""
         try:
             return self.by_uuid(merkle.leaf_hash(canonical_hashedrekord(proposed)).hex())

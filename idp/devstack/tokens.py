@@ -60,7 +60,7 @@ def _unverified(raw: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 class _Provider:
-    def __init__(self, discovery: dict, keys: KeySet):
+    def __init__(self, discovery: dict[str, Any], keys: KeySet):
         self.discovery, self.keys = discovery, keys
 
 
@@ -72,7 +72,7 @@ class TokenVerifier:
         self._providers: dict[str, _Provider] = {}
         self._lock = threading.Lock()
 
-    def _fetch_json(self, url: str, what: str) -> dict:
+    def _fetch_json(self, url: str, what: str) -> dict[str, Any]:
         try:
             response = requests.get(url, timeout=self.timeout)
             response.raise_for_status()
@@ -97,7 +97,7 @@ class TokenVerifier:
         if not isinstance(jwks_uri, str):
             raise TokenRejected("the issuer's discovery document has no jwks_uri")
         try:
-            keys = KeySet.import_key_set(self._fetch_json(jwks_uri, "JWKS"))
+            keys = KeySet.import_key_set(self._fetch_json(jwks_uri, "JWKS"))  # type: ignore[arg-type]
         except (JoseError, ValueError, TypeError, KeyError) as exc:
             raise TokenRejected(f"the issuer's JWKS is unusable: {exc}") from exc
         provider = _Provider(discovery, keys)
@@ -143,7 +143,7 @@ class TokenVerifier:
         return principal_for(issuer, claims)
 
 
-def principal_for(issuer: OIDCIssuer, claims: dict) -> Principal:
+def principal_for(issuer: OIDCIssuer, claims: dict[str, Any]) -> Principal:
     """Apply the issuer Type's rules (Fulcio pkg/identity) to verified claims."""
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import os
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from idp.devstack.ca import CertificateAuthority
@@ -22,18 +25,18 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _time(dt) -> str:
+def _time(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _log_entry(base_url: str, public_key, log_id: bytes, start: str) -> dict:
+def _log_entry(base_url: str, public_key: ec.EllipticCurvePublicKey, log_id: bytes, start: str) -> dict[str, Any]:
     return {"baseUrl": base_url, "hashAlgorithm": "SHA2_256",
             "publicKey": {"rawBytes": _b64(spki_der(public_key)), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
                           "validFor": {"start": start}},
             "logId": {"keyId": _b64(log_id)}}
 
 
-def trust_config(ca: CertificateAuthority, log: TransparencyLog, public_url: str, oidc_url: str) -> dict:
+def trust_config(ca: CertificateAuthority, log: TransparencyLog, public_url: str, oidc_url: str) -> dict[str, Any]:
     """The trust config document as a dict."""
     start = _time(ca.root.not_valid_before_utc)
     organization = ca.root.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.hazmat.primitives import serialization
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from idp.devstack.ca import RequestRejected, public_key_from_csr, public_key_from_pop
@@ -14,27 +17,29 @@ fulcio_bp = Blueprint("fulcio", __name__)
 rekor_bp = Blueprint("rekor", __name__)
 
 
-def _stack() -> dict:
-    return current_app.extensions["devstack"]
+def _stack() -> dict[str, Any]:
+    stack: dict[str, Any] = current_app.extensions["devstack"]
+    return stack
 
 
 INVALID_ARGUMENT = 3          # the gRPC status code Fulcio's gateway puts in its body for a refused token
 TOKEN_REFUSED = "There was an error processing the identity token"
 
 
-def grpc_error(status: int, message: str, *, code: int | None = None, details: list[str] | None = None):
+def grpc_error(status: int, message: str, *, code: int | None = None,
+               details: list[str] | None = None) -> tuple[Response, int]:
     """Errors in the grpc-gateway shape Fulcio and Rekor use: ``{"code": N, "message": "..."}``."""
     return jsonify(code=status if code is None else code, message=message, details=details or []), status
 
 
 @fulcio_bp.errorhandler(HTTPException)
 @rekor_bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException):
+def http_error(exc: HTTPException) -> ResponseReturnValue:
     return grpc_error(exc.code or 500, exc.description or exc.name)
 
 
 @fulcio_bp.post("/api/v2/signingCert")
-def signing_cert():
+def signing_cert() -> ResponseReturnValue:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return grpc_error(400, "request body must be a JSON object")
@@ -69,13 +74,13 @@ def signing_cert():
 
 
 @fulcio_bp.get("/api/v2/trustBundle")
-def trust_bundle():
+def trust_bundle() -> ResponseReturnValue:
     chain = [c.public_bytes(serialization.Encoding.PEM).decode() for c in _stack()["ca"].chain]
     return jsonify({"chains": [{"certificates": chain}]})
 
 
 @fulcio_bp.get("/api/v2/configuration")
-def configuration():
+def configuration() -> ResponseReturnValue:
     issuers = []
     for issuer in _stack()["config"].issuers.values():
         entry = {"issuerUrl": issuer.issuer_url, "audience": issuer.client_id,
@@ -87,12 +92,12 @@ def configuration():
 
 
 @rekor_bp.get("/api/v1/log")
-def log_info():
+def log_info() -> ResponseReturnValue:
     return jsonify(_stack()["log"].tree_head())
 
 
 @rekor_bp.post("/api/v1/log/entries")
-def create_entry():
+def create_entry() -> ResponseReturnValue:
     log = _stack()["log"]
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -113,7 +118,7 @@ def create_entry():
 
 
 @rekor_bp.get("/api/v1/log/entries/<uuid>")
-def get_entry(uuid: str):
+def get_entry(uuid: str) -> ResponseReturnValue:
     log = _stack()["log"]
     entry = log.by_uuid(uuid)
     if entry is None:
@@ -122,7 +127,7 @@ def get_entry(uuid: str):
 
 
 @rekor_bp.get("/api/v1/log/entries")
-def get_entry_by_index():
+def get_entry_by_index() -> ResponseReturnValue:
     log = _stack()["log"]
     index = request.args.get("logIndex", "")
     entry = log.by_index(int(index)) if index.isdigit() else None
@@ -132,12 +137,12 @@ def get_entry_by_index():
 
 
 @rekor_bp.post("/api/v1/log/entries/retrieve")
-def retrieve():
+def retrieve() -> ResponseReturnValue:
     log = _stack()["log"]
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return grpc_error(400, "request body must be a JSON object")
-    def listed(name: str) -> list:
+    def listed(name: str) -> list[Any]:
         value = body.get(name)
         return value if isinstance(value, list) else []
 

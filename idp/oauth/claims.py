@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oauth2.rfc6749.requests import OAuth2Request
+from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants.code import OpenIDToken
 from joserfc.jwk import KeySet

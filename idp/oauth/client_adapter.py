@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from authlib.oauth2.rfc6749 import ClientMixin
+from authlib.oauth2.rfc6749.requests import OAuth2Request
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
-from authlib.oauth2.rfc6749.requests import OAuth2Request
 
 from idp.oauth.client_records import redirect_allowed, secret_matches
 from idp.platform import ttlcache

@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 
 from idp.people import audit
+from idp.people.session_revocation import revoke_all_of
 from idp.platform import clock
 from idp.store.db import db, execute, table_of
 from idp.store.models import IssuedToken, User
-from idp.people.session_revocation import revoke_all_of
 
 USERS = table_of(User)
 SELECT_ACCOUNT = select(USERS.c.id, USERS.c.username, USERS.c.email, USERS.c.email_verified_at,

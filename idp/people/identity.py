@@ -7,8 +7,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from idp.platform.config import Settings
 from idp.people.person import IdentityHolder
+from idp.platform.config import Settings
 
 USERNAME_RE = re.compile(r"[a-z0-9-]{3,32}")
 EMAIL_SHAPED = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from idp.platform import clock
 from idp.people import audit
+from idp.platform import clock
 from idp.platform.secretfiles import sha256_hex
 from idp.store.db import db
 from idp.store.models import Invite, User

@@ -201,7 +201,7 @@ class Settings:
 
 def settings() -> Settings:
     """The running app's validated ``HALLMARK_*`` settings (inside a request or app context)."""
-    from flask import current_app       # here, so that the CLI's help and the client import no Flask
+    from flask import current_app  # here, so that the CLI's help and the client import no Flask
 
     found: Settings = current_app.extensions["hallmark"]
     return found

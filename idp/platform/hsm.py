@@ -7,8 +7,8 @@ which every token supports; joserfc then assembles the JWS as for any other key.
 from __future__ import annotations
 
 import threading
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -48,13 +49,13 @@ def _new_passphrase(layout: Layout) -> str:
     return value
 
 
-def _write_json(path: Path, document: dict) -> None:
+def _write_json(path: Path, document: dict[str, Any]) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(document, indent=2) + "\n")
     os.replace(temporary, path)
 
 
-def _ca_in_token(settings: Settings, layout: Layout, config: StackConfig) -> list:
+def _ca_in_token(settings: Settings, layout: Layout, config: StackConfig) -> list[Any]:
     """The intermediate's key made inside Hallmark's PKCS#11 token (sensitive, not extractable), its
     certificate signed by a root whose key is never stored; and Fulcio's crypto11 configuration."""
     from idp.platform.hsm import HsmError, store_for

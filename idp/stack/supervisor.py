@@ -37,7 +37,7 @@ class Supervisor:
     """The running servers of one stack, in start order."""
 
     def __init__(self) -> None:
-        self.running: list[tuple[Service, subprocess.Popen]] = []
+        self.running: list[tuple[Service, subprocess.Popen[bytes]]] = []
 
     def start(self, service: Service, timeout: float = START_TIMEOUT) -> float:
         """Start ``service`` and wait until its ready URL answers; returns the seconds it took."""

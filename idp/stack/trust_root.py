@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -43,11 +44,11 @@ def rekor_log_id(origin: str, key: ed25519.Ed25519PublicKey) -> bytes:
     return hashlib.sha256(origin.encode() + b"\n" + NOTE_ED25519 + raw).digest()
 
 
-def _chain(certificates: list[x509.Certificate]) -> dict:
+def _chain(certificates: list[x509.Certificate]) -> dict[str, Any]:
     return {"certificates": [{"rawBytes": _b64(c.public_bytes(serialization.Encoding.DER))} for c in certificates]}
 
 
-def _subject(certificate: x509.Certificate) -> dict:
+def _subject(certificate: x509.Certificate) -> dict[str, Any]:
     def first(oid: x509.ObjectIdentifier) -> str:
         values = certificate.subject.get_attributes_for_oid(oid)
         return str(values[0].value) if values else ""
@@ -55,7 +56,7 @@ def _subject(certificate: x509.Certificate) -> dict:
 
 
 def trusted_root(config: StackConfig, *, ca_chain: list[x509.Certificate], tsa_chain: list[x509.Certificate],
-                 ct_key: ec.EllipticCurvePublicKey, rekor_key: ed25519.Ed25519PublicKey) -> dict:
+                 ct_key: ec.EllipticCurvePublicKey, rekor_key: ed25519.Ed25519PublicKey) -> dict[str, Any]:
     start = {"start": _time(ca_chain[-1].not_valid_before_utc)}
     return {
         "mediaType": TRUSTED_ROOT_TYPE,
@@ -74,8 +75,8 @@ def trusted_root(config: StackConfig, *, ca_chain: list[x509.Certificate], tsa_c
     }
 
 
-def signing_config(config: StackConfig, start: datetime) -> dict:
-    def service(url: str, version: int) -> dict:
+def signing_config(config: StackConfig, start: datetime) -> dict[str, Any]:
+    def service(url: str, version: int) -> dict[str, Any]:
         return {"url": url, "majorApiVersion": version, "validFor": {"start": _time(start)},
                 "operator": config.organization}
     return {
@@ -89,5 +90,5 @@ def signing_config(config: StackConfig, start: datetime) -> dict:
     }
 
 
-def client_trust_config(root: dict, signing: dict) -> dict:
+def client_trust_config(root: dict[str, Any], signing: dict[str, Any]) -> dict[str, Any]:
     return {"mediaType": TRUST_CONFIG_TYPE, "trustedRoot": root, "signingConfig": signing}

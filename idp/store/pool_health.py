@@ -10,7 +10,6 @@ connection that dies mid-request still answers 503 and makes the pool discard it
 from __future__ import annotations
 
 import time
-
 from typing import Any
 
 from sqlalchemy import event, exc

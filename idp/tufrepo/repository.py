@@ -7,7 +7,9 @@ import hashlib
 import os
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from securesystemslib.signer import Signer
 from tuf.api.metadata import (
@@ -50,7 +52,7 @@ class TrustRepository:
         return (self.folder / "timestamp.json").exists()
 
     @contextmanager
-    def _locked(self):
+    def _locked(self) -> Iterator[None]:
         """One writer at a time, across processes (several gunicorn workers may refresh)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / ".lock", "w") as handle:
@@ -74,7 +76,7 @@ class TrustRepository:
         """When each role's current metadata expires (online roles are refreshed by the server)."""
         return {role: self._latest(role).signed.expires for role in ("root", "targets", "snapshot", "timestamp")}
 
-    def _latest(self, role: str) -> Metadata:
+    def _latest(self, role: str) -> Metadata[Any]:
         if role == "timestamp":
             return Metadata.from_file(str(self.folder / "timestamp.json"))
         versions = [int(p.name.split(".")[0]) for p in self.folder.glob(f"*.{role}.json")]
@@ -83,14 +85,14 @@ class TrustRepository:
     def _signers(self, role: str, root: Root | None = None) -> list[Signer]:
         root = root or self.root().signed
         found = [keys.load(self.key_folder, keyid) for keyid in root.roles[role].keyids]
-        signers = [s for s in found if s is not None]
+        signers: list[Signer] = [s for s in found if s is not None]
         if len(signers) < root.roles[role].threshold:
             raise RepositoryError(f"{len(signers)} of the {root.roles[role].threshold} {role} keys needed are in "
                                   f"{self.key_folder}; bring the offline keys to sign {role} metadata")
         return signers
 
     # ---- writing -------------------------------------------------------------------------
-    def _write(self, md: Metadata, signers: list[Signer], name: str) -> None:
+    def _write(self, md: Metadata[Any], signers: Sequence[Signer], name: str) -> None:
         md.signatures.clear()
         for signer in signers:
             md.sign(signer, append=True)
@@ -162,8 +164,8 @@ class TrustRepository:
         if not self.exists:
             return False
 
-        def stale(md: Metadata, role: str) -> bool:
-            return md.signed.expires - now < LIFETIMES[role] * margin
+        def stale(md: Metadata[Any], role: str) -> bool:
+            return bool(md.signed.expires - now < LIFETIMES[role] * margin)
 
         if not (stale(self._latest("timestamp"), "timestamp") or stale(self._latest("snapshot"), "snapshot")):
             return False

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from typing import Any
 
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from flask import Flask, Request, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError

@@ -9,10 +9,9 @@ Without the setting the headers are ignored and the socket's peer is the client.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import ipaddress
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -11,31 +11,31 @@ also need a *fresh* key touch: one made in this session within the last five min
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
-from collections.abc import Callable
 from typing import Any, ParamSpec
 
 from flask import Flask, Request, abort, g, redirect, request, session, url_for
-from flask.typing import ResponseReturnValue
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from idp.people.accounts import USERS, Account
 from idp.people.person import Person
-from idp.platform import clock
-from idp.platform.secretfiles import sha256_hex
-from idp.store import inline_sweep
-from idp.store.db import db, execute
-from idp.store.models import BrowserSession, User
-from idp.web.safe_redirect import safe_next
 from idp.people.session_revocation import (
     SESSIONS,
     revoke_all_of,
     revoke_made_with,
     revoke_one,
 )
+from idp.platform import clock
+from idp.platform.secretfiles import sha256_hex
+from idp.store import inline_sweep
+from idp.store.db import db, execute
+from idp.store.models import BrowserSession, User
+from idp.web.safe_redirect import safe_next
 
 __all__ = ["SignedIn", "active_sessions", "signed_in_user", "this_session", "log_in", "log_out", "login_required", "mark_touched",
            "revoke_all_of", "revoke_made_with", "revoke_one", "signed_in"]

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from hallmark_testing.helpers import enroll, sigstore_token
 from hallmark_testing.servers import LiveServer
-from security.conftest import HttpClient
+from hallmark_testing.http import HttpClient
 
 from idp.oauth import signing_keys as keys
 from idp.platform import clock

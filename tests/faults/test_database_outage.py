@@ -11,7 +11,7 @@ from hallmark_testing import pg
 from hallmark_testing.helpers import enroll, new_invite, post_json
 from hallmark_testing.servers import LiveServer
 from hallmark_testing.softauthn import SoftAuthenticator
-from security.conftest import HttpClient
+from hallmark_testing.http import HttpClient
 
 from idp.store.models import User
 

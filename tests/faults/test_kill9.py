@@ -19,7 +19,7 @@ from hallmark_testing.helpers import (
 )
 from hallmark_testing.servers import ServeProcess, free_port
 from hallmark_testing.softauthn import SoftAuthenticator
-from security.conftest import HttpClient
+from hallmark_testing.http import HttpClient
 
 from idp import create_app
 from idp.people import invites

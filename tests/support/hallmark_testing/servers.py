@@ -138,13 +138,15 @@ class TestIssuer:
 class ServeProcess:
     """``hallmark serve`` (gunicorn) as a subprocess in its own process group; waits for /healthz."""
 
-    def __init__(self, env: dict, port: int | None = None, workers: int | None = 2, log=None, output=None):
+    def __init__(self, env: dict, port: int | None = None, workers: int | None = 2, log=None, output=None,
+                 python: str | None = None, cwd: str | None = None):
         import subprocess
         import sys
 
         self.env, self.port, self.workers_count = env, port or free_port(), workers
         self.url = f"http://127.0.0.1:{self.port}"
-        self._command = [sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port)]
+        self._command = [python or sys.executable, "-m", "idp.cli", "serve", "--port", str(self.port)]
+        self._cwd = cwd
         if workers:                                    # None: Hallmark's recommended count
             self._command += ["--workers", str(workers)]
         self._log, self._output = log, output
@@ -152,7 +154,7 @@ class ServeProcess:
         self.start()
 
     def start(self) -> None:
-        self.process = self._subprocess.Popen(self._command, env=self.env,
+        self.process = self._subprocess.Popen(self._command, env=self.env, cwd=self._cwd,
                                               stdout=self._output or self._subprocess.DEVNULL,
                                               stderr=self._log or self._subprocess.DEVNULL, start_new_session=True)
         wait_until_ok(f"{self.url}/healthz", self.process, "hallmark serve did not start")
