@@ -7,7 +7,7 @@ PORT   ?= 8080
 STACK_PORT ?= 8081
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test bench install test-deps system-deps lock sigstore-bins sigstore-js clean
+.PHONY: run test lint bench install test-deps system-deps lock sigstore-bins sigstore-js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,12 @@ system-deps:
 run: install
 	$(BIN)/hallmark dev --port $(PORT) --stack-port $(STACK_PORT)
 
-test: test-deps
+# The gate: ruff (configured in pyproject.toml) and mypy --strict over the whole idp package.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict idp
+
+test: lint test-deps
 	$(BIN)/python -m pytest -q -n 2 tests
 
 bench: test-deps

@@ -38,12 +38,13 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-from hallmark_testing.commands import hallmark_cli  # noqa: E402
-from hallmark_testing.helpers import AUTHORIZE_REQUEST_RE, CSRF_RE, SIGSTORE_BASIC  # noqa: E402
+from hallmark_testing.commands import hallmark_cli
+from hallmark_testing.helpers import AUTHORIZE_REQUEST_RE, CSRF_RE, SIGSTORE_BASIC
 from hallmark_testing.helpers import pkce_pair as pkce
-from hallmark_testing.servers import RedisServer, ServeProcess, free_port  # noqa: E402
-from hallmark_testing.softauthn import SoftAuthenticator  # noqa: E402
+from hallmark_testing.servers import RedisServer, ServeProcess, free_port
+from hallmark_testing.softauthn import SoftAuthenticator
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CODE_RE = re.compile(r"[?&]code=([^&]+)")
 CALLBACK = "https://app.example/cb"
@@ -111,7 +112,9 @@ def measure(name: str, iterations: int, concurrency: int, one, per_worker_state)
         errors = [x for _, err in results for x in err]
     elapsed = time.perf_counter() - started
     latencies.sort()
-    pick = lambda q: 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+    def pick(q: float) -> float:
+        return 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+
     return {"flow": name, "ok": len(latencies), "errors": len(errors), "seconds": elapsed,
             "per_second": len(latencies) / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99),
             "first_error": errors[0] if errors else ""}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
@@ -21,7 +21,7 @@ def seed(count: int, batch: int = 20000) -> float:
 
     app = create_app()
     started = time.perf_counter()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with app.app_context():
         first = (db.session.query(db.func.max(User.id)).scalar() or 0) + 1
         for start in range(first, first + count, batch):

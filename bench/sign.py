@@ -22,7 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 from hallmark_testing.helpers import enroll, sigstore_token  # noqa: E402
 from hallmark_testing.servers import Devstack, LiveServer  # noqa: E402
-
 from idp.devstack.fulcio_config import FulcioConfig  # noqa: E402
 from idp.people.identity import fulcio_config  # noqa: E402
 

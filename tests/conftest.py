@@ -7,8 +7,8 @@ import shutil
 import subprocess
 
 import pytest
-from hallmark_testing.helpers import SOFTHSM_MODULE, make_settings  # noqa: E402
 
+from hallmark_testing.helpers import SOFTHSM_MODULE, make_settings  # noqa: E402
 from idp import create_app  # noqa: E402
 
 

@@ -6,6 +6,7 @@ import os
 
 import pytest
 from flask import Flask
+
 from hallmark_testing.commands import admin_env, hallmark_cli
 from hallmark_testing.helpers import (
     SIGSTORE_BASIC,
@@ -17,7 +18,6 @@ from hallmark_testing.helpers import (
     login,
     pkce_pair,
 )
-
 from idp import create_app
 from idp.ceremony.ceremonies import GENERIC_REFUSAL
 from idp.oauth import client_records as clients

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+
 from hallmark_testing.helpers import (
     authorize_params,
     authorize_request_of,
@@ -15,7 +16,6 @@ from hallmark_testing.helpers import (
     pkce_pair,
     post_json,
 )
-
 from idp.oauth.client_records import register
 
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # S256 of RFC 7636's example verifier
@@ -174,7 +174,6 @@ def test_oob_redirect_shows_the_code_on_a_no_store_page(app, client):
 
 def test_fresh_touch_can_be_turned_off_for_the_sigstore_client(tmp_path, database_url):
     from hallmark_testing.helpers import make_settings
-
     from idp import create_app
 
     app = create_app(make_settings(tmp_path, fresh_touch_for_signing=False, database_url=database_url), create_schema=True)

@@ -6,6 +6,7 @@ import os
 import stat
 
 import pytest
+
 from hallmark_testing.commands import admin_env, hallmark_cli
 from hallmark_testing.helpers import enroll, sigstore_token
 
@@ -22,7 +23,6 @@ def fresh_database(request, database_url):
 @pytest.mark.parametrize("passphrase", [None, "Tr7-bq2Lx9-Vw4mZ-pK8sN-c3HdR-y6FjT"])
 def test_round_trip(tmp_path, request, database_url, passphrase):
     from hallmark_testing.helpers import make_settings
-
     from idp import create_app
 
     source = tmp_path / "source"

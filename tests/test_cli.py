@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from hallmark_testing.commands import admin_env, hallmark_cli
 
 

@@ -6,8 +6,8 @@ import os
 import stat
 
 import pytest
-from hallmark_testing.helpers import make_settings
 
+from hallmark_testing.helpers import make_settings
 from idp import create_app
 from idp.people.identity import IdentityConfigError, fulcio_config
 from idp.platform.config import ConfigError, Settings

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import requests
+
 from hallmark_testing.commands import read_until
 from hallmark_testing.servers import free_port
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hallmark_testing.helpers import csrf_token, enroll, post_json
 
+from hallmark_testing.helpers import csrf_token, enroll, post_json
 from idp.oauth.client_records import register
 from idp.platform import clock
 

@@ -9,6 +9,9 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
 from hallmark_testing.helpers import (
     authorize_params,
     authorize_request_of,
@@ -21,9 +24,6 @@ from hallmark_testing.helpers import (
     sigstore_token,
 )
 from hallmark_testing.servers import free_port
-from joserfc import jwt
-from joserfc.jwk import KeySet
-
 from idp import create_app
 from idp.people.identity import fulcio_config
 from idp.platform import clock

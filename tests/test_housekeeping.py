@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from hallmark_testing.commands import admin_env, hallmark_cli
 from hallmark_testing.helpers import (
     authorize_params,
@@ -16,7 +17,6 @@ from hallmark_testing.helpers import (
     post_json,
     sigstore_token,
 )
-
 from idp.platform import clock
 from idp.store.housekeeping import purge_expired
 from idp.store.models import (

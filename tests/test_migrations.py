@@ -3,8 +3,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from hallmark_testing.helpers import make_settings
 
+from hallmark_testing.helpers import make_settings
 from idp import create_app
 from idp.store.db import db
 

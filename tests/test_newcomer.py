@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+
 from hallmark_testing.commands import admin_env, hallmark_cli
 from hallmark_testing.helpers import make_settings
 from hallmark_testing.servers import free_port
-
 from idp import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,6 +112,7 @@ def test_n3_an_https_issuer_without_tls_is_warned_about(tmp_path):
 
 def test_n3_a_refused_ceremony_says_why_in_the_log(tmp_path, capfd):
     from flask_migrate import upgrade
+
     from hallmark_testing.helpers import new_invite, post_json
     from hallmark_testing.softauthn import SoftAuthenticator
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hallmark_testing.helpers import SOFTHSM_MODULE as MODULE
-from hallmark_testing.helpers import enroll, make_settings, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from hallmark_testing.helpers import SOFTHSM_MODULE as MODULE
+from hallmark_testing.helpers import enroll, make_settings, sigstore_token
 from idp import create_app
 from idp.oauth import signing_keys as keys
 from idp.platform.config import ConfigError, Settings

@@ -4,7 +4,7 @@ invariant checked by Hypothesis (findings P1, P2, P8 and the per-kind identity c
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -170,7 +170,7 @@ def test_p08_counting_does_not_depend_on_the_hash_seed(tmp_path):
 def certificate(san: list[x509.GeneralName], extensions: dict | None = None) -> x509.Certificate:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "t")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
                .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(minutes=10))
                .add_extension(x509.SubjectAlternativeName(san), critical=False))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hallmark_testing.helpers import enroll, post_json
 from hallmark_testing.softauthn import SoftAuthenticator
-
 from idp.people import invites
 from idp.store.models import AuditEvent, Credential, User
 

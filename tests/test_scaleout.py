@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+
 from hallmark_testing.commands import hallmark_cli
 from hallmark_testing.helpers import AUTHORIZE_REQUEST_RE, CSRF_RE, pkce_pair
 from hallmark_testing.servers import RedisServer, ServeProcess
@@ -26,7 +27,7 @@ class Instance(ServeProcess):
     """An instance with its own folder, sharing the database and secrets; ``cli`` runs commands against it."""
 
     def __init__(self, env: dict, folder):
-        super().__init__({**env, "HALLMARK_INSTANCE": str(folder)}, log=open(f"{folder}.log", "w"))
+        super().__init__({**env, "HALLMARK_INSTANCE": str(folder)}, log=open(f"{folder}.log", "w"))  # noqa: SIM115 (the server writes to it until it stops)
 
     def cli(self, *args: str) -> str:
         result = hallmark_cli(*args, env=self.env)
@@ -169,7 +170,7 @@ def test_parallel_logins_with_a_cloned_counter_have_one_winner(pair):
     auth.sign_count = 5
     browsers = [Browser(), Browser()]
     answers = []
-    for browser, instance in zip(browsers, (a, b)):
+    for browser, instance in zip(browsers, (a, b), strict=True):
         options = browser.post_json(instance, "/login/options", {}).json()
         answers.append(auth.get(options, counter=6))
     barrier = threading.Barrier(2)

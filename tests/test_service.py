@@ -6,8 +6,8 @@ import re
 
 import pytest
 from flask import request
-from hallmark_testing.helpers import csrf_token, enroll, make_settings, post_json
 
+from hallmark_testing.helpers import csrf_token, enroll, make_settings, post_json
 from idp import create_app
 from idp.store.models import Credential
 

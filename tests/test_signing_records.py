@@ -8,6 +8,10 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from test_device import approve, poll, start
+
 from hallmark_testing.helpers import (
     authorize_params,
     enroll,
@@ -16,10 +20,6 @@ from hallmark_testing.helpers import (
     pkce_pair,
     sigstore_token,
 )
-from joserfc import jwt
-from joserfc.jwk import KeySet
-from test_device import approve, poll, start
-
 from idp import create_app
 from idp.oauth import client_records as clients
 from idp.platform import clock

@@ -1,8 +1,9 @@
 """The happy path through the Flask test client: enroll, log in, get sigstore tokens."""
 
-from hallmark_testing.helpers import enroll, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import KeySet
+
+from hallmark_testing.helpers import enroll, sigstore_token
 
 
 def test_enroll_login_and_token(app, client):

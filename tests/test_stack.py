@@ -11,6 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
+
 from hallmark_testing.commands import admin_env, hallmark_cli
 
 PASSPHRASE = "kV3q9-Xh2mZp7LwR4tYc8NbJ6dFs1gHaQe5uT0oI"

@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+
 from hallmark_testing.helpers import (
     SIGSTORE_BASIC,
     authorize_params,
@@ -15,7 +16,6 @@ from hallmark_testing.helpers import (
     pkce_pair,
     sigstore_token,
 )
-
 from idp.oauth.client_records import register
 from idp.platform import clock
 

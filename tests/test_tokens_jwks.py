@@ -8,11 +8,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from hallmark_testing.helpers import enroll, forge_jwt, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 from sigstore.oidc import IdentityToken
 
+from hallmark_testing.helpers import enroll, forge_jwt, sigstore_token
 from idp.oauth import signing_keys as keys
 from idp.platform import clock
 
@@ -149,7 +149,6 @@ def test_25_rotation_publishes_before_use_and_keeps_old_until_expiry(app, client
 
 def test_username_identity_mode(tmp_path, database_url):
     from hallmark_testing.helpers import make_settings
-
     from idp import create_app
 
     app = create_app(make_settings(tmp_path, identity_mode="username", database_url=database_url), create_schema=True)

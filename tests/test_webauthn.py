@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from hallmark_testing.helpers import enroll, login, new_invite, post_json
 from hallmark_testing.softauthn import UP, UV, SoftAuthenticator
-
 from idp.ceremony.ceremonies import GENERIC_REFUSAL as GENERIC  # noqa: E402
 from idp.platform import clock
 from idp.store.models import AuditEvent, Credential

@@ -16,13 +16,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
 from hallmark_testing.commands import admin_env
 from hallmark_testing.helpers import post_json, sigstore_token
 from hallmark_testing.http import HttpClient
 from hallmark_testing.servers import ServeProcess, free_port
 from hallmark_testing.softauthn import SoftAuthenticator
-from joserfc import jwt
-from joserfc.jwk import KeySet
 
 ROOT = Path(__file__).resolve().parents[1]
 

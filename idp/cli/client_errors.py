@@ -11,7 +11,6 @@ import click
 
 from idp.client import ClientError
 
-
 P = ParamSpec("P")
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,7 +33,8 @@ def reported(command: Callable[P, R]) -> Callable[P, R]:
 def instance_options(command: F) -> F:
     """``--idp URL`` (trust over TUF) or ``--trust-config FILE``: the one place the instance is chosen."""
     command = click.option("--trust-config", "trust_config", envvar="HALLMARK_TRUST_CONFIG", metavar="FILE",
-                           help="Sigstore ClientTrustConfig of the instance (as for 'sigstore --trust-config').")(command)
+                           help="Sigstore ClientTrustConfig of the instance "
+                                "(as for 'sigstore --trust-config').")(command)
     return click.option("--idp", "idp", envvar="HALLMARK_IDP", metavar="URL",
                         help="The community's Hallmark; trust comes from its TUF repository "
                              "(run 'hallmark trust URL root.json' once).")(command)

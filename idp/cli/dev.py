@@ -168,13 +168,15 @@ def command(port: int, stack_port: int, stack_choice: str) -> None:
         root = _publish_trust(settings, trust)
         who = "the first administrator" if admin else "another person"
         bin_dir = Path(sys.executable).parent
+        verify = (f"{bin_dir}/hallmark verify --trust-config {trust} --identity {settings.subject_domain}/u/USERNAME "
+                  f"--issuer {settings.issuer} FILE")
         click.echo(f"""
 Hallmark is up at {settings.issuer}; {stack_line}.
 
 1. Enroll {who} — open this one-time link (24 hours) in a browser with your security key:
    {link}
 2. Sign:   {bin_dir}/hallmark sign --trust-config {trust} FILE
-3. Verify: {bin_dir}/hallmark verify --trust-config {trust} --identity {settings.subject_domain}/u/USERNAME --issuer {settings.issuer} FILE
+3. Verify: {verify}
 
 Trust can also come over TUF, as it would from a community: run once
    {bin_dir}/hallmark trust {settings.issuer} {root}

@@ -20,7 +20,8 @@ def list_keys() -> None:
         for key in SigningKey.query.order_by(SigningKey.id).all():
             activated = key.activated_at.isoformat(timespec="seconds") if key.activated_at else "-"
             retire = key.retire_after.isoformat(timespec="seconds") if key.retire_after else "-"
-            click.echo(f"{key.kid}  {key.state:<8}  {key.custody:<8}  created {key.created_at.isoformat(timespec='seconds')}  "
+            created = key.created_at.isoformat(timespec="seconds")
+            click.echo(f"{key.kid}  {key.state:<8}  {key.custody:<8}  created {created}  "
                        f"active {activated}  retire after {retire}")
 
 

@@ -29,7 +29,8 @@ def check_label(label: str | None) -> None:
 @click.option("--jobs", default=DEFAULT_JOBS, show_default=True, type=click.IntRange(1, 64),
               help="Files signed at once (their log entries share the wait for a checkpoint).")
 @reported
-def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, identity_token: str | None, device: bool,
+def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, identity_token: str | None,
+            device: bool,
             issuer: str | None, label: str | None, overwrite: bool, jobs: int) -> None:
     """Sign FILES: key touch → token → certificate → signature → transparency log → bundle."""
     check_label(label)

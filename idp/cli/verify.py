@@ -47,7 +47,8 @@ def _check_options(files: tuple[Path, ...], identity: str | None, issuer: str | 
               help="A bundle to use (repeatable); default FILE.sigstore.json and FILE.<name>.sigstore.json.")
 @click.option("--digest", default=None, help="Verify without the file: sha256:<hex> (needs --bundle).")
 @reported
-def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, identity: str | None, issuer: str | None,
+def command(files: tuple[Path, ...], trust_config: str | None, idp: str | None, identity: str | None,
+            issuer: str | None,
             policy_path: Path | None, bundles: tuple[Path, ...], digest: str | None) -> None:
     """Verify FILES. Exit 0 when every file passes, 1 when any fails, 2 on usage errors."""
     _check_options(files, identity, issuer, policy_path, bundles, digest)

@@ -13,7 +13,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,7 @@ def first_timestamp(raw: dict[str, Any]) -> datetime | None:
         return None
     token = _b64(field(stamps[0], "signedTimestamp"), "the RFC 3161 timestamp")
     when = decode_timestamp_response(token).tst_info.gen_time
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def load(path: Path) -> LoadedBundle:
@@ -168,7 +168,7 @@ def parse(text: str, path: Path) -> LoadedBundle:
         entry = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
         when, index = field(entry, "integratedTime"), field(entry, "logIndex")
         seconds = int(when) if when else 0                                               # type: ignore[call-overload]
-        integrated = datetime.fromtimestamp(seconds, timezone.utc) if seconds else None   # Rekor v2: "0" or absent
+        integrated = datetime.fromtimestamp(seconds, UTC) if seconds else None   # Rekor v2: "0" or absent
         log_index = int(index) if index is not None else None                           # type: ignore[call-overload]
     except Exception as exc:  # sigstore and the standard library raise many types for malformed input
         raise ClientError(f"{shown(path)}: not a valid Sigstore bundle ({shown(exc)}).") from exc

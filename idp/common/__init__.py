@@ -1,1 +1,2 @@
-"""Pure helpers that both the server and the signing client use (DER strings, loopback hosts); they import nothing else from ``idp``."""
+"""Pure helpers that both the server and the signing client use (DER strings, loopback hosts, private
+library reaches); they import nothing else from ``idp``."""

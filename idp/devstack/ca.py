@@ -6,7 +6,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +78,13 @@ class CertificateAuthority:
         self.ct = ct
 
     @classmethod
-    def load_or_create(cls, folder: Path) -> "CertificateAuthority":
+    def load_or_create(cls, folder: Path) -> CertificateAuthority:
         root_key = load_or_create_key(folder / "ca-root.key")
         inter_key = load_or_create_key(folder / "ca-intermediate.key")
         ct = CTLog(load_or_create_key(folder / "ctlog.key"))
         root_path, inter_path = folder / "ca-root.crt", folder / "ca-intermediate.crt"
         if not root_path.exists() or not inter_path.exists():
-            not_before = datetime.now(timezone.utc) - timedelta(days=1)
+            not_before = datetime.now(UTC) - timedelta(days=1)
             root_name, inter_name = _name("hallmark-devstack-root"), _name("hallmark-devstack-intermediate")
             root = _ca_certificate(root_name, root_name, root_key.public_key(), root_key, 1,
                                    root_key.public_key(), not_before, code_signing_eku=False)
@@ -101,7 +101,7 @@ class CertificateAuthority:
     def issue(self, principal: Principal, public_key: CertificatePublicKeyTypes,
               now: datetime | None = None) -> IssuedCertificate:
         """A Fulcio-profile leaf for ``principal`` with an embedded SCT from the stack's CT log."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         san: x509.GeneralName
         if principal.san_kind == "email":
             san = x509.RFC822Name(principal.san_value)

@@ -29,7 +29,7 @@ class FulcioConfig:
     issuers: dict[str, OIDCIssuer]
 
     @classmethod
-    def parse(cls, text: str) -> "FulcioConfig":
+    def parse(cls, text: str) -> FulcioConfig:
         """Parse JSON or YAML text in Fulcio's format."""
         try:
             data = json.loads(text)
@@ -60,7 +60,7 @@ class FulcioConfig:
         return cls(issuers)
 
     @classmethod
-    def load(cls, path: Path) -> "FulcioConfig":
+    def load(cls, path: Path) -> FulcioConfig:
         try:
             return cls.parse(Path(path).read_text())
         except OSError as exc:

@@ -126,7 +126,7 @@ class TransparencyLog:
                         self._db.execute("SELECT body FROM entries ORDER BY log_index")]
 
     @classmethod
-    def open(cls, folder: Path, public_url: str) -> "TransparencyLog":
+    def open(cls, folder: Path, public_url: str) -> TransparencyLog:
         return cls(folder / "rekor.db", load_or_create_key(folder / "rekor.key"), public_url)
 
     @property

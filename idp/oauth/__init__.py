@@ -1,1 +1,2 @@
-"""The OpenID Connect side: OAuth client records, grants, token claims, the Authlib server, token-signing keys and token verification."""
+"""The OpenID Connect side: OAuth client records, grants, token claims, the Authlib server, token-signing
+keys and token verification."""

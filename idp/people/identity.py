@@ -1,4 +1,5 @@
-"""Which identity a token carries, and the Fulcio configuration that matches it (docs/design.md, "The Fulcio contract")."""
+"""Which identity a token carries, and the Fulcio configuration that matches it (docs/design.md,
+"The Fulcio contract")."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def _labels_match(subject_host: str, issuer_host: str) -> None:
         raise IdentityConfigError(f"hostname too short to compare: {subject_host!r} vs {issuer_host!r}")
     if s[-2:] != i[-2:]:
         raise IdentityConfigError(
-            f"SubjectDomain host {subject_host!r} must share its top two DNS labels with the issuer host {issuer_host!r}")
+            f"SubjectDomain host {subject_host!r} must share its top two DNS labels with the issuer host "
+            f"{issuer_host!r}")
 
 
 def validate_subject_domain(settings: Settings) -> None:
@@ -73,7 +75,8 @@ def validate_subject_domain(settings: Settings) -> None:
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             raise IdentityConfigError(f"SubjectDomain {domain!r} must be only a scheme and host")
         if parts.scheme != issuer.scheme:
-            raise IdentityConfigError(f"SubjectDomain scheme {parts.scheme!r} must equal the issuer's {issuer.scheme!r}")
+            raise IdentityConfigError(f"SubjectDomain scheme {parts.scheme!r} must equal the issuer's "
+                                      f"{issuer.scheme!r}")
         _labels_match(parts.hostname, issuer.hostname or "")
     else:
         if "://" in domain:

@@ -169,12 +169,14 @@ class Settings:
                 "(plain http is only allowed for localhost development)"
             )
         if self.identity_mode not in IDENTITY_MODES:
-            raise ConfigError(f"HALLMARK_IDENTITY must be one of {', '.join(IDENTITY_MODES)}, got {self.identity_mode!r}")
+            raise ConfigError(f"HALLMARK_IDENTITY must be one of {', '.join(IDENTITY_MODES)}, "
+                              f"got {self.identity_mode!r}")
         origin = self.origin or f"{parts.scheme}://{parts.netloc}"
         rp_id = self.rp_id or parts.hostname
         origin_host = urlsplit(origin).hostname or ""
         if not (origin_host == rp_id or origin_host.endswith("." + rp_id)):
-            raise ConfigError(f"HALLMARK_RP_ID {rp_id!r} must equal or be a parent domain of the origin host {origin_host!r}")
+            raise ConfigError(f"HALLMARK_RP_ID {rp_id!r} must equal or be a parent domain of the origin host "
+                              f"{origin_host!r}")
         if self.identity_mode == "uri":
             subject_domain = self.subject_domain or f"{parts.scheme}://{parts.netloc}"
         elif self.identity_mode == "username":

@@ -6,6 +6,7 @@ which every token supports; joserfc then assembles the JWS as for any other key.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ class Pkcs11Store:
             self._token = pkcs11.lib(module).get_token(token_label=token_label)
             self._session = self._token.open(user_pin=pin, rw=True)
         except (pkcs11.PKCS11Error, RuntimeError, OSError) as exc:
-            raise HsmError(f"cannot open PKCS#11 token {token_label!r} with {module}: {exc.__class__.__name__}") from exc
+            raise HsmError(f"cannot open PKCS#11 token {token_label!r} with {module}: "
+                           f"{exc.__class__.__name__}") from exc
         self._lock = threading.Lock()
 
     def generate(self, label: str) -> ec.EllipticCurvePublicKey:
@@ -79,10 +81,8 @@ class Pkcs11Store:
 
         with self._lock:
             for obj in list(self._session.get_objects({Attribute.LABEL: label})):
-                try:
+                with contextlib.suppress(PKCS11Error):
                     obj.destroy()
-                except PKCS11Error:
-                    pass
 
 
 def store_for(settings: Settings) -> Pkcs11Store:

@@ -7,7 +7,8 @@ CLI) is seen within ``seconds``; the process that makes a change calls :func:`fo
 from __future__ import annotations
 
 import time
-from typing import Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from flask import current_app
 

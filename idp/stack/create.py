@@ -70,7 +70,8 @@ def _ca_in_token(settings: Settings, layout: Layout, config: StackConfig) -> lis
     chain = pki.ca_chain_for(config.organization, public)
     pki.write_chain(layout.fulcio_issuing, chain[:1])
     layout.crypto11.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_private(layout.crypto11, json.dumps({"Path": settings.pkcs11_module, "TokenLabel": settings.pkcs11_token_label,
+    write_private(layout.crypto11, json.dumps({"Path": settings.pkcs11_module,
+                                               "TokenLabel": settings.pkcs11_token_label,
                                                "Pin": settings.pkcs11_pin}).encode())
     return chain
 

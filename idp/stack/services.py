@@ -104,7 +104,8 @@ def services(layout: Layout, config: StackConfig, passphrase: str) -> list[Servi
             f"--http-port={ports.rekor}", f"--grpc-address={host}", f"--grpc-port={ports.rekor_grpc}",
             f"--http-metrics-port={ports.rekor_metrics}"],
             ready["rekor"], config.url("rekor"), layout.log("rekor"),
-            ports=((host, ports.rekor, "HTTP"), (host, ports.rekor_grpc, "gRPC"), (host, ports.rekor_metrics, "metrics"))),
+            ports=((host, ports.rekor, "HTTP"), (host, ports.rekor_grpc, "gRPC"),
+                   (host, ports.rekor_metrics, "metrics"))),
         "tsa": Service("tsa", [
             binary("tsa"), "serve", "--timestamp-signer=file", f"--file-signer-key-path={layout.tsa_key}",
             f"--certificate-chain-path={layout.tsa_chain}", f"--host={host}", f"--port={ports.tsa}",

@@ -73,7 +73,7 @@ class Supervisor:
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop in reverse order (Fulcio first, the logs last, so no submission is cut off)."""
-        for service, process in reversed(self.running):
+        for _service, process in reversed(self.running):
             if process.poll() is None:
                 process.terminate()
                 try:

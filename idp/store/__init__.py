@@ -1,1 +1,2 @@
-"""Persistence: the database handle, the models, migrations support, backup, housekeeping, SQLite and pool tuning, rate-limit counters."""
+"""Persistence: the database handle, the models, state enums, backup, housekeeping, SQLite and pool tuning,
+rate-limit counters."""

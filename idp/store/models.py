@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -48,11 +48,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        return value.replace(tzinfo=timezone.utc) if value is not None else None
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 class User(Model):
@@ -69,13 +69,13 @@ class User(Model):
     # The address in lower case: unique, so one address belongs to at most one account (finding F1).
     email_canonical: Mapped[str | None] = mapped_column(String(254), nullable=True, unique=True)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    credentials: Mapped[list["Credential"]] = relationship(back_populates="user", order_by="Credential.id")
+    credentials: Mapped[list[Credential]] = relationship(back_populates="user", order_by="Credential.id")
 
     def get_user_id(self) -> int:
         return self.id
 
     @property
-    def active_credentials(self) -> list["Credential"]:
+    def active_credentials(self) -> list[Credential]:
         return [c for c in self.credentials if c.revoked_at is None]
 
 

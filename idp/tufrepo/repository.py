@@ -5,9 +5,9 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ class RepositoryError(RuntimeError):
 
 
 def _expiry(role: str, now: datetime | None = None) -> datetime:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return (now + LIFETIMES[role]).replace(microsecond=0)
 
 
@@ -160,7 +160,7 @@ class TrustRepository:
 
     def refresh_online_roles(self, margin: float = 0.5, now: datetime | None = None) -> bool:
         """Re-sign snapshot and timestamp when less than ``margin`` of their lifetime is left."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         if not self.exists:
             return False
 

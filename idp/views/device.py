@@ -68,7 +68,8 @@ def approve() -> ResponseReturnValue:
     user_code = normalise(str(body.get("user_code") or ""))
     row = pending(user_code)
     if row is None:
-        return jsonify(error="invalid_user_code", error_description="That code is unknown, expired or already used."), 400
+        return jsonify(error="invalid_user_code",
+                       error_description="That code is unknown, expired or already used."), 400
     if body.get("confirmed") is not True:
         return jsonify(error="confirmation_required",
                        error_description="Confirm that you started this request yourself and that your "

@@ -59,7 +59,7 @@ def request_hash() -> str:
 
 
 def _duplicated(params: MultiDict[str, str]) -> list[str]:
-    return sorted(k for k in params.keys() if len(params.getlist(k)) > 1)
+    return sorted(k for k in params if len(params.getlist(k)) > 1)
 
 
 def _with_iss(uri: str) -> str:

@@ -1,1 +1,2 @@
-"""Web glue: error pages and JSON errors, browser sessions, security headers, request parsing, redirects, step-up touches."""
+"""Web glue: error pages and JSON errors, browser sessions, security headers, request parsing, redirects,
+step-up touches."""

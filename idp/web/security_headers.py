@@ -16,7 +16,7 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def add_headers(response: Response) -> Response:
-        present = {name.lower() for name in response.headers.keys()}     # one pass, not one per header
+        present = {name.lower() for name, _ in response.headers}     # one pass, not one per header
         for name, value in defaults:
             if name.lower() not in present:
                 response.headers.add(name, value)

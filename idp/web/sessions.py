@@ -37,7 +37,8 @@ from idp.store.db import db, execute
 from idp.store.models import BrowserSession, User
 from idp.web.safe_redirect import safe_next
 
-__all__ = ["SignedIn", "active_sessions", "signed_in_user", "this_session", "log_in", "log_out", "login_required", "mark_touched",
+__all__ = ["SignedIn", "active_sessions", "signed_in_user", "this_session", "log_in", "log_out", "login_required",
+           "mark_touched",
            "revoke_all_of", "revoke_made_with", "revoke_one", "signed_in"]
 
 # The machine endpoints: they answer JSON (errors too) and never read the browser session, so its

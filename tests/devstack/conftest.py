@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from hallmark_testing.helpers import enroll, sigstore_token
 from hallmark_testing.servers import Devstack, LiveServer, TestIssuer
-
 from idp.devstack.fulcio_config import FulcioConfig
 from idp.people.identity import fulcio_config
 

@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import pytest
+
 from hallmark_testing.commands import hallmark_cli, sigstore
 
 

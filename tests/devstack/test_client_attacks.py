@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask, Response, request
+from werkzeug.serving import make_server
+
 from hallmark_testing.commands import hallmark_cli
 from hallmark_testing.servers import free_port
-from werkzeug.serving import make_server
 
 
 class Scripted:

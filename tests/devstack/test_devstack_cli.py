@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import requests
+
 from hallmark_testing.servers import free_port
 
 

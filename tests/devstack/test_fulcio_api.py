@@ -12,12 +12,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from hallmark_testing.helpers import forge_jwt
 from joserfc import jwt
 from sigstore._internal.sct import verify_sct
 from sigstore._internal.trust import KeyringPurpose
 from sigstore.models import ClientTrustConfig
 
+from hallmark_testing.helpers import forge_jwt
 from idp.common.der import decode_utf8_string
 
 OID_SCT = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")

@@ -7,6 +7,7 @@ import json
 import os
 
 import pytest
+
 from hallmark_testing.commands import hallmark_cli
 
 UNREACHABLE = "http://127.0.0.1:9"

@@ -6,10 +6,11 @@ import queue
 import threading
 import webbrowser
 
-from hallmark_testing.helpers import new_invite
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from sigstore.oidc import IdentityToken, Issuer
+
+from hallmark_testing.helpers import new_invite
 
 
 def _enroll(page, server, username: str) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from hallmark_testing.helpers import enroll, sigstore_token
-from hallmark_testing.servers import LiveServer
-from hallmark_testing.http import HttpClient
 
+from hallmark_testing.helpers import enroll, sigstore_token
+from hallmark_testing.http import HttpClient
+from hallmark_testing.servers import LiveServer
 from idp.oauth import signing_keys as keys
 from idp.platform import clock
 
@@ -24,7 +24,7 @@ def test_access_token_at_the_edge_of_expiry(app, client, monkeypatch, offset, ac
     from joserfc.jwk import KeySet
 
     exp = jwt.decode(access, KeySet.import_key_set(client.get("/.well-known/jwks.json").get_json())).claims["exp"]
-    moment = datetime.fromtimestamp(exp + offset, timezone.utc)
+    moment = datetime.fromtimestamp(exp + offset, UTC)
     monkeypatch.setattr(clock, "now", lambda: moment)
     status = client.get("/userinfo", headers={"Authorization": f"Bearer {access}"}).status_code
     assert (status == 200) is accepted

@@ -7,12 +7,12 @@ import time
 
 import pytest
 import requests
+
 from hallmark_testing import pg
 from hallmark_testing.helpers import enroll, new_invite, post_json
+from hallmark_testing.http import HttpClient
 from hallmark_testing.servers import LiveServer
 from hallmark_testing.softauthn import SoftAuthenticator
-from hallmark_testing.http import HttpClient
-
 from idp.store.models import User
 
 

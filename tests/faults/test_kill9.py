@@ -9,6 +9,7 @@ import signal
 import threading
 
 import requests
+
 from hallmark_testing.helpers import (
     SIGSTORE_BASIC,
     authorize_params,
@@ -17,10 +18,9 @@ from hallmark_testing.helpers import (
     pkce_pair,
     post_json,
 )
+from hallmark_testing.http import HttpClient
 from hallmark_testing.servers import ServeProcess, free_port
 from hallmark_testing.softauthn import SoftAuthenticator
-from hallmark_testing.http import HttpClient
-
 from idp import create_app
 from idp.people import invites
 from idp.store.models import AuditEvent, User

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from hallmark_testing.helpers import enroll, make_settings, sigstore_token
 from hallmark_testing.servers import LiveServer, free_port
-
 from idp.stack.create import init, passphrase
 from idp.stack.layout import Layout, Ports, StackConfig, StackConfigError
 from idp.stack.services import missing_binaries, services

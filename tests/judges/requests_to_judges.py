@@ -10,10 +10,10 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from hallmark_testing.commands import hallmark_cli
-from hallmark_testing.helpers import unique_name
 from joserfc import jwt
 
+from hallmark_testing.commands import hallmark_cli
+from hallmark_testing.helpers import unique_name
 from idp.oauth import signing_keys as keys
 from idp.platform import clock
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from hallmark_testing.commands import hallmark_cli, sigstore
 from hallmark_testing.helpers import SOFTHSM_MODULE
-
 from idp.platform.hsm import store_for
 from judges.conftest import start_real_stack
 

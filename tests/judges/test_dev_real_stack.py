@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import requests
+
 from hallmark_testing.commands import read_until
 from hallmark_testing.servers import consecutive_free_ports, free_port
-
 from judges.conftest import one_tsa_per_machine
 
 

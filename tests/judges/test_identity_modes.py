@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from hallmark_testing.commands import hallmark_cli, sigstore
 from hallmark_testing.helpers import unique_name
 from hallmark_testing.servers import Devstack, TestIssuer
-
 from idp.devstack.fulcio_config import FulcioConfig
 from judges.conftest import start_real_stack
 from judges.requests_to_judges import ask_for_certificate

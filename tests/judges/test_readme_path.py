@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
+
 from hallmark_testing.commands import SIGSTORE, admin_env, hallmark_cli, read_until
 from hallmark_testing.helpers import enroll, sigstore_token
 from hallmark_testing.servers import LiveServer, consecutive_free_ports
-
 from judges.conftest import cosign, one_tsa_per_machine, token_file
 
 PASSPHRASE = "Rt7mQ2-vX9pLk4Zs8WnB3cYh6DfG1jEa5uK0oTqI"

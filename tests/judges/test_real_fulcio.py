@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from hallmark_testing.helpers import enroll, sigstore_token
-from hallmark_testing.servers import LiveServer, free_port, wait_until_ok
 from joserfc.jwk import ECKey
 
+from hallmark_testing.helpers import enroll, sigstore_token
+from hallmark_testing.servers import LiveServer, free_port, wait_until_ok
 from idp.people.identity import fulcio_config
 from judges.requests_to_judges import ask_for_certificate, signed_like_hallmark
 

@@ -16,9 +16,9 @@ from devstack.test_browser_signing import (
     touch_key_at_opened_url,
     verify_all,
 )
+
 from hallmark_testing.commands import SIGSTORE, hallmark_cli
 from hallmark_testing.helpers import unique_name
-
 from judges.conftest import COSIGN
 from judges.test_real_stack_signing import verify_with_cosign, verify_with_stock
 

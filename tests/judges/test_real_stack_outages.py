@@ -8,7 +8,6 @@ import time
 
 from hallmark_testing.commands import sigstore
 from hallmark_testing.helpers import unique_name
-
 from judges.requests_to_judges import artifact, sign
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from hallmark_testing.commands import hallmark_cli, sigstore
 
+from hallmark_testing.commands import hallmark_cli, sigstore
 from judges.conftest import cosign, token_file
 
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 import requests
+
 from hallmark_testing.commands import admin_env, hallmark_cli, read_until
 from hallmark_testing.servers import LiveServer, consecutive_free_ports
-
 from judges.conftest import one_tsa_per_machine
 
 PASSPHRASE = "kV3q9-Xh2mZp7LwR4tYc8NbJ6dFs1gHaQe5uT0oI"

@@ -6,6 +6,7 @@ import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+
 from hallmark_testing.helpers import (
     authorize_params,
     authorize_request_of,
@@ -14,7 +15,6 @@ from hallmark_testing.helpers import (
     login,
     post_json,
 )
-
 from idp.oauth.client_records import register
 from idp.store.models import AuthorizationCode
 from security.conftest import HttpClient

@@ -6,10 +6,10 @@ import base64
 import json
 
 import cbor2
-from hallmark_testing.helpers import csrf_token, make_settings, new_invite
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hallmark_testing.helpers import csrf_token, make_settings, new_invite
 from idp import create_app
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

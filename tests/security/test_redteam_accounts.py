@@ -10,6 +10,8 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from test_email_mode import add_email, email_app, smtp  # noqa: F401 (fixtures)
+
 from hallmark_testing.helpers import (
     authorize_params,
     authorize_request_of,
@@ -24,8 +26,6 @@ from hallmark_testing.helpers import (
 from hallmark_testing.helpers import page_text as text
 from hallmark_testing.helpers import unique_name as name
 from hallmark_testing.softauthn import SoftAuthenticator
-from test_email_mode import add_email, email_app, smtp  # noqa: F401 (fixtures)
-
 from idp.people.accounts import set_disabled
 from idp.platform import clock
 from idp.store.db import db

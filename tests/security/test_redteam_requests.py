@@ -10,6 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
 from hallmark_testing.helpers import (
     SIGSTORE_BASIC,
     authorize_params,
@@ -25,9 +28,6 @@ from hallmark_testing.helpers import (
 from hallmark_testing.helpers import page_text as text
 from hallmark_testing.helpers import unique_name as name
 from hallmark_testing.servers import LiveServer
-from joserfc import jwt
-from joserfc.jwk import KeySet
-
 from idp.oauth.client_records import OOB_REDIRECT_URI
 from security.conftest import HttpClient
 

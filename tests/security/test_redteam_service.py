@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from hallmark_testing.commands import admin_env, hallmark_cli
 from hallmark_testing.helpers import (
     csrf_token,
@@ -26,7 +27,6 @@ from hallmark_testing.helpers import (
     post_json,
 )
 from hallmark_testing.servers import LiveServer, ServeProcess, free_port
-
 from idp import create_app
 from idp.platform import clock
 from idp.platform.config import ConfigError

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import requests
+
 from hallmark_testing.helpers import post_json
 from hallmark_testing.servers import LiveServer
-
 from security.conftest import HttpClient
 
 

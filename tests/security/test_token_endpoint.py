@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+
 from hallmark_testing.helpers import (
     SIGSTORE_BASIC,
     authorize_params,
@@ -16,7 +17,6 @@ from hallmark_testing.helpers import (
     get_code,
     pkce_pair,
 )
-
 from idp.oauth.client_records import register
 from idp.platform import clock
 from idp.store.models import IssuedToken

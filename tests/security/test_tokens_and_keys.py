@@ -7,10 +7,10 @@ import secrets
 import time
 
 import pytest
-from hallmark_testing.helpers import enroll, forge_jwt, sigstore_token
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 
+from hallmark_testing.helpers import enroll, forge_jwt, sigstore_token
 from idp.oauth import signing_keys as keys
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, abort, jsonify, send_from_directory
-from hallmark_testing.helpers import enroll, sigstore_token
-from hallmark_testing.servers import Devstack, LiveServer, free_port
 from werkzeug.serving import make_server
 
+from hallmark_testing.helpers import enroll, sigstore_token
+from hallmark_testing.servers import Devstack, LiveServer, free_port
 from idp.cli.tuf import targets_from_trust_config
 from idp.devstack.fulcio_config import FulcioConfig
 from idp.people.identity import fulcio_config

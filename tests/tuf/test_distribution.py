@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import metadata_version, token
-from hallmark_testing.commands import SIGSTORE, hallmark_cli
 from tuf.api.metadata import Metadata, MetaFile
 
+from hallmark_testing.commands import SIGSTORE, hallmark_cli
 from idp.cli.tuf import targets_from_trust_config
 from idp.tufrepo import keys
 
@@ -98,7 +98,7 @@ def test_expired_timestamp_is_refused(world, client_env, mirror, root_v1):
 
     def expire(timestamp):
         timestamp.version += 1
-        timestamp.expires = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0)
+        timestamp.expires = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
 
     _resign(repository, mirror.folder, "timestamp.json", expire)
     _refused_by_both(client_env, mirror, root_v1, "expired", bootstrap_first=False)

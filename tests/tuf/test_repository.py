@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hallmark_testing.commands import admin_env, hallmark_cli
 from tuf.api.metadata import Metadata
 
+from hallmark_testing.commands import admin_env, hallmark_cli
 from idp.tufrepo.repository import RepositoryError, TrustRepository
 
 TARGETS = {"trusted_root.json": b'{"a": 1}', "signing_config.v0.2.json": b'{"b": 2}'}
@@ -44,10 +44,10 @@ def test_publish_bumps_targets_snapshot_and_timestamp(repository):
 
 def test_online_roles_are_resigned_before_they_expire(repository):
     assert repository.refresh_online_roles() is False
-    soon = datetime.now(timezone.utc) + timedelta(hours=13)          # past half of the 1-day timestamp lifetime
+    soon = datetime.now(UTC) + timedelta(hours=13)          # past half of the 1-day timestamp lifetime
     assert repository.refresh_online_roles(now=soon) is True
     assert version(repository, "timestamp.json") == 2
-    later = datetime.now(timezone.utc) + timedelta(days=4)            # past half of the 7-day snapshot lifetime
+    later = datetime.now(UTC) + timedelta(days=4)            # past half of the 7-day snapshot lifetime
     assert repository.refresh_online_roles(now=later) is True
     assert version(repository, "2.snapshot.json") == 2 and version(repository, "timestamp.json") == 3
 

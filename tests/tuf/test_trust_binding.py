@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from flask import redirect
+
 from hallmark_testing.commands import hallmark_cli
 
 
