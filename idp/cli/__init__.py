@@ -12,7 +12,7 @@ from idp.platform.config import ConfigError
 
 COMMANDS = {
     "dev": "dev", "serve": "serve", "attest": "attest", "devstack": "devstack", "sign": "sign", "verify": "verify",
-    "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "clients",
+    "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "oauth_clients",
     "fulcio-config": "fulcio", "tuf": "tuf", "stack": "stack", "trust": "trust",
     "backup": "backup:backup_command", "restore": "backup:restore_command", "user": "users",
 }

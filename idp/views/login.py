@@ -28,6 +28,7 @@ from idp.platform import clock
 from idp.platform.config import settings
 from idp.store.db import db, execute, table_of
 from idp.store.models import LoginGrant, User
+from idp.web import pending_authorization
 from idp.web.extensions import limiter, login_limit
 from idp.web.jsonbody import json_object
 from idp.web.safe_redirect import safe_next
@@ -95,21 +96,20 @@ def verify() -> ResponseReturnValue:
     body = json_object()
     # A touch approves an authorization request only when it was made on that request's own page,
     # which names it; a sign-in at /login never approves a request planted earlier (finding F9).
-    pending = session.get("authorize_request")      # kept if this attempt fails, so a retry still approves
+    pending = pending_authorization.request_hash()
     if not pending or not isinstance(body.get("authorize_request"), str) or \
             not hmac.compare_digest(body["authorize_request"], pending):
         pending = None
     next_url = safe_next(body.get("next"), url_for("account.page"))
     user, cred = finish_assertion("login", session, body)
-    started = session.get("authorize_started")
+    started = pending_authorization.started()
     log_in(user, cred.id)                            # a fresh session: the pending request moves to the grant
     audit.record("login.succeeded", user=user, credential=cred.name)
     if pending:
         grant_id = secrets.token_urlsafe(32)
         execute(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
                            "request_hash": pending, "created_at": clock.now(), "used_at": None})
-        session["login_grant"] = grant_id
-        session["authorize_started"] = started       # shown on the out-of-band page
+        pending_authorization.grant(grant_id, started)
     db.session.commit()                              # the counter, the session, the audit event and the grant
     return jsonify(ok=True, redirect=next_url)
 

@@ -25,7 +25,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Row, bindparam, update
@@ -41,6 +40,7 @@ from idp.platform import clock
 from idp.platform.config import settings
 from idp.store.db import db, execute, table_of
 from idp.store.models import Client, LoginGrant
+from idp.web import pending_authorization
 from idp.web.errors import error_response
 from idp.web.extensions import csrf_exempt, limiter, token_limit
 from idp.web.sessions import SignedIn, signed_in
@@ -96,7 +96,7 @@ USE_LOGIN_GRANT = (update(GRANTS)
 def _consume_login_grant() -> Row[Any] | None:
     """Take the key touch made for this exact request in this session, once, while it is fresh (as
     long as a challenge lives); its row, or ``None``."""
-    grant_id = session.pop("login_grant", None)
+    grant_id = pending_authorization.take_grant()
     if not grant_id:
         return None
     now = clock.now()
@@ -173,12 +173,10 @@ def authorize() -> ResponseReturnValue:
         if login_grant is None:
             if "none" in prompt:
                 return _error(LoginRequiredError(redirect_uri=grant.redirect_uri, state=request.args.get("state")))
-            session["authorize_request"] = request_hash()
-            session["authorize_started"] = clock.timestamp()
+            pending, started = pending_authorization.remember(request_hash())
             response = make_response(render_template(
                 "login.html", client=client, authorize=True, signing=client.require_fresh_touch,
-                authorize_request=session["authorize_request"], oob=grant.redirect_uri == OOB_REDIRECT_URI,
-                started=session["authorize_started"]))
+                authorize_request=pending, oob=grant.redirect_uri == OOB_REDIRECT_URI, started=started))
             response.headers["Cache-Control"] = "no-store"
             return response
         user = enabled_account(login_grant.user_id)
@@ -196,8 +194,8 @@ def authorize() -> ResponseReturnValue:
     location = authorized.headers.get("Location", "")
     if grant.redirect_uri == OOB_REDIRECT_URI:
         code = parse_qs(urlsplit(location).query).get("code", [""])[0]
-        started = session.pop("authorize_started", None)
-        response = make_response(render_template("oob.html", code=code, client=client, started=started,
+        shown_start = pending_authorization.take_started()
+        response = make_response(render_template("oob.html", code=code, client=client, started=shown_start,
                                                  lifetime=settings().code_lifetime))
         response.headers["Cache-Control"] = "no-store"
         return response
