@@ -50,3 +50,16 @@ def test_the_domain_neither_imports_the_web_layer_nor_reads_the_request(path):
     if str(path.relative_to(IDP)) not in WIRING:
         flask_names = {name for module, names in found if module == "flask" for name in names}
         assert flask_names & {"request", "session", "g"} == set()
+
+
+# The server's layers from the top down (docs/architecture.md): each imports only layers below it.
+ORDER = ["views", "web", "oauth", "ceremony", "people", "store", "platform", "common"]
+
+
+@pytest.mark.parametrize("layer", ORDER)
+def test_each_layer_imports_only_the_layers_below_it(layer):
+    above = {f"idp.{name}" for name in ORDER[: ORDER.index(layer)]}
+    upward = sorted({f"{path.relative_to(IDP)} -> {module}" for path in modules(layer)
+                     for module, _ in imports(path) if module.rsplit(".", 1)[0] in above or module in above
+                     or any(module.startswith(f"{name}.") for name in above)})
+    assert upward == []

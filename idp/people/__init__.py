@@ -1,1 +1,1 @@
-"""The people behind the keys: accounts, identities, invitations, the audit log."""
+"""The people behind the keys: accounts, identities, invitations, email proof, ending sessions, the audit log."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, session
 
+from idp.ceremony import enrollment
 from idp.ceremony.ceremonies import finish_registration, key_name
-from idp.people import enrollment, invites
+from idp.people import invites
 from idp.store.db import db
 from idp.web.extensions import limiter, login_limit
 from idp.web.jsonbody import json_object

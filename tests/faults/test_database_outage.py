@@ -50,7 +50,7 @@ def test_enrollment_is_all_or_nothing_when_the_database_fails(tmp_path, own_post
         token = new_invite(server.app)
         auth = SoftAuthenticator(origin=server.app.extensions["hallmark"].origin)
         options = post_json(client, f"/enroll/{token}/options", {"username": "halfway"}).get_json()
-        from idp.people import enrollment as enroll_view
+        from idp.ceremony import enrollment as enroll_view
 
         def broken(*args, **kwargs):
             from sqlalchemy.exc import OperationalError
