@@ -25,6 +25,12 @@ class ClientRecordError(ValueError):
 
 
 
+def find(client_id: str) -> Client | None:
+    """The registered client ``client_id``."""
+    client: Client | None = Client.query.filter_by(client_id=client_id).first()
+    return client
+
+
 def secret_matches(client: Client, secret: str | None) -> bool:
     """Constant-time check; an empty stored or presented secret never matches."""
     if not client.secret_hash or not secret:

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 
 from idp.people import audit
+from idp.people.identity import USERNAME_RE
 from idp.people.session_revocation import revoke_all_of
 from idp.platform import clock
 from idp.store.db import db, execute, table_of
@@ -69,3 +70,11 @@ def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
         user.disabled_at = None
         audit.record("account.enabled", user=user, actor=actor, security=True)
     db.session.commit()
+
+
+def named(username: str) -> User | None:
+    """The account called ``username`` (``None`` for a name that cannot be one, without a query)."""
+    if not USERNAME_RE.fullmatch(username):
+        return None
+    user: User | None = User.query.filter_by(username=username).first()
+    return user

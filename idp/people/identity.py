@@ -87,7 +87,7 @@ def validate_subject_domain(settings: Settings) -> None:
 def fulcio_config(settings: Settings) -> str:
     """The Fulcio ``OIDCIssuers`` JSON for this deployment."""
     validate_subject_domain(settings)
-    entry = {"IssuerURL": settings.issuer, "ClientID": "sigstore", "Type": settings.identity_mode}
+    entry = {"IssuerURL": settings.issuer, "ClientID": "sigstore", "Type": str(settings.identity_mode)}
     if settings.identity_mode != "email":
         entry["SubjectDomain"] = settings.subject_domain
     return json.dumps({"OIDCIssuers": {settings.issuer: entry}}, indent=2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, update
 
 from idp.platform import clock
-from idp.store.db import execute, table_of
+from idp.store.db import db, execute, table_of
 from idp.store.models import BrowserSession
 
 SESSIONS = table_of(BrowserSession)
@@ -35,3 +35,12 @@ def revoke_all_of(user_id: int) -> int:
 def revoke_made_with(credential_id: int) -> int:
     """End every session that was signed in with ``credential_id`` (the key was revoked)."""
     return _revoke(SESSIONS.c.credential_id == credential_id)
+
+
+def revoke_own(user_id: int, session_id: int) -> bool:
+    """End ``user_id``'s own browser session ``session_id``; ``False`` if it is not theirs."""
+    row = db.session.get(BrowserSession, session_id)
+    if row is None or row.user_id != user_id:
+        return False
+    revoke_one(row.id)
+    return True

@@ -6,13 +6,23 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from idp.common.hosts import is_loopback_host
 
-IDENTITY_MODES = ("uri", "username", "email")
+
+class IdentityMode(StrEnum):
+    """Which identity a signing certificate carries (docs/design.md, "The Fulcio contract")."""
+
+    URI = "uri"             # https://id.example.org/u/alice: the default, verifies with every stock client
+    USERNAME = "username"   # alice!id.example.org in an OtherName SAN
+    EMAIL = "email"         # a proven email address
+
+
+IDENTITY_MODES = tuple(mode.value for mode in IdentityMode)
 MAX_BODY = 64 * 1024          # bytes: larger request bodies are refused with 413
 
 
@@ -43,7 +53,7 @@ class Settings:
     rp_id: str = ""
     rp_name: str = "Hallmark"
     origin: str = ""
-    identity_mode: str = "uri"
+    identity_mode: IdentityMode = IdentityMode.URI
     subject_domain: str = ""
     token_lifetime: int = 600
     signing_record_days: int = 396          # about 13 months: what the identity monitor can match against
@@ -177,9 +187,10 @@ class Settings:
         if not (origin_host == rp_id or origin_host.endswith("." + rp_id)):
             raise ConfigError(f"HALLMARK_RP_ID {rp_id!r} must equal or be a parent domain of the origin host "
                               f"{origin_host!r}")
-        if self.identity_mode == "uri":
+        mode = IdentityMode(self.identity_mode)
+        if mode == IdentityMode.URI:
             subject_domain = self.subject_domain or f"{parts.scheme}://{parts.netloc}"
-        elif self.identity_mode == "username":
+        elif mode == IdentityMode.USERNAME:
             subject_domain = self.subject_domain or parts.hostname
         else:
             subject_domain = ""
@@ -196,7 +207,7 @@ class Settings:
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
                 raise ConfigError(f"HALLMARK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
-        return replace(self, origin=origin, rp_id=rp_id, subject_domain=subject_domain,
+        return replace(self, identity_mode=mode, origin=origin, rp_id=rp_id, subject_domain=subject_domain,
                         instance_path=instance, database_url=database_url)
 
 

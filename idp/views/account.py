@@ -21,9 +21,9 @@ from idp.ceremony.aaguids import authenticator_name
 from idp.ceremony.ceremonies import CeremonyError, begin_registration, finish_assertion, finish_registration, key_name
 from idp.people import audit
 from idp.people.identity import subject_for
+from idp.people.session_revocation import revoke_own
 from idp.platform.config import settings
 from idp.store.db import db
-from idp.store.models import BrowserSession
 from idp.web import sessions
 from idp.web.extensions import limiter, login_limit
 from idp.web.jsonbody import json_object
@@ -76,13 +76,11 @@ def touch_verify() -> Response:
 def revoke_session(session_id: int) -> ResponseReturnValue:
     """Sign out one of this account's browsers."""
     user = signed_in_user()
-    row = db.session.get(BrowserSession, session_id)
-    if row is None or row.user_id != user.id:
+    if not revoke_own(user.id, session_id):
         abort(404)
-    sessions.revoke_one(row.id)
-    audit.record("session.revoked", user=user, session=row.id)
+    audit.record("session.revoked", user=user, session=session_id)
     db.session.commit()
-    if row.id == this_session().id:
+    if session_id == this_session().id:
         return redirect(url_for("login.page"))
     flash("That browser is signed out.")
     return redirect(url_for("account.page"))

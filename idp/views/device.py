@@ -16,13 +16,13 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from idp.ceremony.ceremonies import finish_assertion
+from idp.oauth import client_records
 from idp.oauth.client_records import SIGSTORE_CLIENT_ID
 from idp.oauth.device_approval import approve as approve_request
 from idp.oauth.device_approval import deny as deny_request
 from idp.oauth.device_approval import normalise, pending
 from idp.platform import clock
 from idp.store.db import db
-from idp.store.models import Client
 from idp.views.oauth import described
 from idp.web.extensions import csrf_exempt, limiter, login_limit, token_limit
 from idp.web.jsonbody import json_object
@@ -52,7 +52,7 @@ def page() -> ResponseReturnValue:
         return render_template("device.html", row=None, user_code=user_code, client=None,
                                error="That code is unknown, expired or already used. Check the code your "
                                      "terminal shows, or start again there."), 404
-    client = Client.query.filter_by(client_id=row.client_id).first()
+    client = client_records.find(row.client_id)
     # A code that arrived inside a link (verification_uri_complete) was not typed by the person: the
     # page asks them to confirm that their own terminal shows it before the key touch (finding F7).
     prefilled = request.args.get("typed") != "1"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
 from flask import (
     Blueprint,
@@ -18,16 +17,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
-from sqlalchemy import insert
 
 from idp.ceremony import challenges, webauthn
 from idp.ceremony.ceremonies import finish_assertion
-from idp.people import audit
-from idp.people.identity import USERNAME_RE
-from idp.platform import clock
+from idp.oauth import login_grants
+from idp.people import accounts, audit
 from idp.platform.config import settings
-from idp.store.db import db, execute, table_of
-from idp.store.models import LoginGrant, User
+from idp.store.db import db
 from idp.web import pending_authorization
 from idp.web.extensions import limiter, login_limit
 from idp.web.jsonbody import json_object
@@ -35,7 +31,6 @@ from idp.web.safe_redirect import safe_next
 from idp.web.sessions import log_in, log_out
 
 bp = Blueprint("login", __name__)
-INSERT_GRANT = insert(table_of(LoginGrant))    # built once: one per signing login
 
 
 def decoy_credential_ids(username: str) -> list[bytes]:
@@ -78,7 +73,7 @@ def options() -> Response:
     username = str(body.get("username") or "").strip().lower()
     allow, user_id = None, None
     if username:
-        user = User.query.filter_by(username=username).first() if USERNAME_RE.fullmatch(username) else None
+        user = accounts.named(username)
         if user is not None and user.disabled_at is None:
             allow = [c.credential_id for c in user.active_credentials]
             user_id = user.id
@@ -106,10 +101,7 @@ def verify() -> ResponseReturnValue:
     log_in(user, cred.id)                            # a fresh session: the pending request moves to the grant
     audit.record("login.succeeded", user=user, credential=cred.name)
     if pending:
-        grant_id = secrets.token_urlsafe(32)
-        execute(INSERT_GRANT, {"id": grant_id, "user_id": user.id, "credential_id": cred.id,
-                           "request_hash": pending, "created_at": clock.now(), "used_at": None})
-        pending_authorization.grant(grant_id, started)
+        pending_authorization.grant(login_grants.record(user.id, cred.id, pending), started)
     db.session.commit()                              # the counter, the session, the audit event and the grant
     return jsonify(ok=True, redirect=next_url)
 

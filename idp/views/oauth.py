@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2 import OAuth2Error
@@ -27,9 +25,9 @@ from flask import (
     request,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Row, bindparam, update
 from werkzeug.datastructures import MultiDict
 
+from idp.oauth import login_grants
 from idp.oauth import token_verification as tokens
 from idp.oauth.client_records import OOB_REDIRECT_URI, SIGSTORE_CLIENT_ID
 from idp.oauth.server import Server
@@ -38,8 +36,7 @@ from idp.people.accounts import enabled_account
 from idp.people.identity import signing_identity_missing
 from idp.platform import clock
 from idp.platform.config import settings
-from idp.store.db import db, execute, table_of
-from idp.store.models import Client, LoginGrant
+from idp.store.models import Client
 from idp.web import pending_authorization
 from idp.web.errors import error_response
 from idp.web.extensions import csrf_exempt, limiter, token_limit
@@ -85,26 +82,10 @@ PAGE_DESCRIPTIONS = {
 }
 
 
-GRANTS = table_of(LoginGrant)
-USE_LOGIN_GRANT = (update(GRANTS)
-                   .where(GRANTS.c.id == bindparam("grant_id"), GRANTS.c.used_at.is_(None),
-                          GRANTS.c.request_hash == bindparam("hash"), GRANTS.c.created_at > bindparam("fresh_after"))
-                   .values(used_at=bindparam("now"))
-                   .returning(GRANTS.c.user_id, GRANTS.c.credential_id, GRANTS.c.created_at))
-
-
-def _consume_login_grant() -> Row[Any] | None:
-    """Take the key touch made for this exact request in this session, once, while it is fresh (as
-    long as a challenge lives); its row, or ``None``."""
+def _consume_login_grant() -> login_grants.UsedGrant | None:
+    """Take the key touch made for this exact request in this session, once, while it is fresh."""
     grant_id = pending_authorization.take_grant()
-    if not grant_id:
-        return None
-    now = clock.now()
-    used = execute(USE_LOGIN_GRANT, {
-        "grant_id": grant_id, "hash": request_hash(), "now": now,
-        "fresh_after": now - timedelta(seconds=settings().challenge_lifetime)}).first()
-    db.session.commit()
-    return used
+    return login_grants.consume(grant_id, request_hash()) if grant_id else None
 
 
 PROMPTS = {"none", "login", "consent", "select_account"}

@@ -3,16 +3,16 @@
 from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from idp.people.identity import USERNAME_RE, subject_for
+from idp.people import accounts
+from idp.people.identity import subject_for
 from idp.platform.config import settings
-from idp.store.models import User
 
 bp = Blueprint("profile", __name__)
 
 
 @bp.get("/u/<username>")
 def identity(username: str) -> ResponseReturnValue:
-    user = User.query.filter_by(username=username).first() if USERNAME_RE.fullmatch(username) else None
+    user = accounts.named(username)
     if user is None:
         abort(404)
     return render_template("profile.html", user=user,
