@@ -8,21 +8,22 @@ RUN bash tools/build-sigstore-bins.sh
 
 FROM python:3.11-slim-bookworm AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY idp ./idp
+COPY templates ./templates
+COPY migrations ./migrations
+# The wheel carries the templates and migrations inside the package (setup.py's build step).
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    HALLMARK_HOME=/app HALLMARK_INSTANCE=/var/lib/hallmark HALLMARK_BIND=0.0.0.0:8080 \
+    HALLMARK_INSTANCE=/var/lib/hallmark HALLMARK_BIND=0.0.0.0:8080 \
     HALLMARK_SIGSTORE_BIN=/opt/sigstore-bin
 RUN useradd --system --uid 10001 --home-dir /var/lib/hallmark --create-home hallmark
 COPY --from=sigstore /src/.sigstore-bin /opt/sigstore-bin
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-compile /wheels/*.whl && rm -rf /wheels
 WORKDIR /app
-COPY templates ./templates
-COPY migrations ./migrations
 COPY gunicorn.conf.py ./
 USER hallmark
 EXPOSE 8080
