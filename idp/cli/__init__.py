@@ -13,7 +13,7 @@ from idp.platform.config import ConfigError
 COMMANDS = {
     "dev": "dev", "serve": "serve", "attest": "attest", "devstack": "devstack", "sign": "sign", "verify": "verify",
     "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "oauth_clients",
-    "fulcio-config": "fulcio", "tuf": "tuf", "stack": "stack", "trust": "trust",
+    "fulcio-config": "fulcio", "tuf": "tuf", "stack": "stack", "monitor": "monitor", "trust": "trust",
     "backup": "backup:backup_command", "restore": "backup:restore_command", "user": "users",
 }
 
@@ -26,6 +26,7 @@ SUMMARIES = {
     "client": "OAuth clients.",
     "db": "Database schema.",
     "dev": "Run Hallmark and the development Sigstore stack.",
+    "monitor": "Match every certificate in the logs to a signing login Hallmark made.",
     "devstack": "Serve the development CA, CT log and transparency log.",
     "digest": "Print sha256:<hex> of what a bundle signs.",
     "fulcio-config": "Print the Fulcio configuration for this issuer.",

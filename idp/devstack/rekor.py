@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from idp.devstack import merkle
+from idp.common import merkle
 from idp.devstack.keyfiles import key_id, load_or_create_key
 
 SCHEMA = """

@@ -57,6 +57,7 @@ class Settings:
     subject_domain: str = ""
     token_lifetime: int = 600
     signing_record_days: int = 396          # about 13 months: what the identity monitor can match against
+    monitor_clock_skew: int = 60            # seconds a certificate may lie outside its token's validity
     code_lifetime: int = 60
     challenge_lifetime: int = 300
     invite_lifetime: int = 86400
@@ -126,6 +127,10 @@ class Settings:
                 if not raw.isdigit() or int(raw) <= 0:
                     raise ConfigError(f"HALLMARK_{name} must be a positive number of seconds, got {raw!r}")
                 values[key] = int(raw)
+        if (raw := get("MONITOR_CLOCK_SKEW")) is not None:
+            if not raw.isdigit() or int(raw) > 3600:
+                raise ConfigError(f"HALLMARK_MONITOR_CLOCK_SKEW must be 0-3600 seconds, got {raw!r}")
+            values["monitor_clock_skew"] = int(raw)
         if (raw := get("SIGNING_RECORD_DAYS")) is not None:
             if not raw.isdigit() or int(raw) <= 0:
                 raise ConfigError(f"HALLMARK_SIGNING_RECORD_DAYS must be a positive number of days, got {raw!r}")
@@ -227,7 +232,8 @@ VARIABLES = frozenset({
     "HALLMARK_ISSUER", "HALLMARK_INSTANCE", "HALLMARK_DATABASE_URL", "HALLMARK_RP_ID", "HALLMARK_RP_NAME",
     "HALLMARK_ORIGIN", "HALLMARK_IDENTITY", "HALLMARK_SUBJECT_DOMAIN", "HALLMARK_KEY_PASSPHRASE",
     "HALLMARK_SECRET_KEY", "HALLMARK_TOKEN_LIFETIME", "HALLMARK_CODE_LIFETIME", "HALLMARK_DEVICE_POLL_INTERVAL",
-    "HALLMARK_SIGNING_RECORD_DAYS", "HALLMARK_ALLOW_OOB", "HALLMARK_FRESH_TOUCH_FOR_SIGNING",
+    "HALLMARK_SIGNING_RECORD_DAYS", "HALLMARK_MONITOR_CLOCK_SKEW",
+    "HALLMARK_ALLOW_OOB", "HALLMARK_FRESH_TOUCH_FOR_SIGNING",
     "HALLMARK_TRUSTED_PROXIES", "HALLMARK_RATELIMIT_STORAGE", "HALLMARK_RATELIMIT_LOGIN", "HALLMARK_RATELIMIT_TOKEN",
     "HALLMARK_REDIS_URL", "HALLMARK_SMTP_HOST", "HALLMARK_SMTP_PORT", "HALLMARK_SMTP_USER",
     "HALLMARK_SMTP_PASSWORD_FILE", "HALLMARK_SMTP_FROM", "HALLMARK_SMTP_STARTTLS", "HALLMARK_PKCS11_MODULE",

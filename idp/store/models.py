@@ -303,3 +303,59 @@ class EmailVerification(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MonitorCursor(Model):
+    """How far the identity monitor has read one log: the verified checkpoint and the compact tree
+    (one hash per complete subtree) of the entries read, so the next run reads only what is new."""
+
+    __tablename__ = "monitor_cursors"
+    log: Mapped[str] = mapped_column(String(16), primary_key=True)          # "ct" or "rekor"
+    origin: Mapped[str] = mapped_column(String(255), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)              # entries read and matched
+    frontier: Mapped[list[Any]] = mapped_column(JSON, nullable=False)       # base64 subtree hashes
+    checkpoint: Mapped[str] = mapped_column(Text, nullable=False)           # the last verified note
+    checkpoint_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class MonitoredCertificate(Model):
+    """A certificate for this issuer found in the CT log, and the signing login it matched (if any).
+    The record and user ids are plain numbers: the monitor's history outlives purged records."""
+
+    __tablename__ = "monitored_certificates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    serial: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    identity: Mapped[str] = mapped_column(String(512), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    signing_record_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class MonitoredSignature(Model):
+    """A Rekor entry signed with a certificate for this issuer: which artifact digest, and when."""
+
+    __tablename__ = "monitored_signatures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    log_index: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    serial: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    digest: Mapped[str] = mapped_column(String(80), nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class MonitorFinding(Model):
+    """Something the monitor found, once (``key`` names it), with a severity and a sentence."""
+
+    __tablename__ = "monitor_findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    severity: Mapped[str] = mapped_column(String(16), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    serial: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    sentence: Mapped[str] = mapped_column(Text, nullable=False)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

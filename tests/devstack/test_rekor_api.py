@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from test_fulcio_api import chain_of, csr_body, request_cert
 
-from idp.devstack import merkle
+from idp.common import merkle
 
 
 @pytest.fixture(scope="module")

@@ -43,3 +43,33 @@ def inclusion_proof(index: int, leaves: list[bytes]) -> list[bytes]:
     if index < k:
         return inclusion_proof(index, leaves[:k]) + [root(leaves[k:])]
     return inclusion_proof(index - k, leaves[k:]) + [root(leaves[:k])]
+
+
+class Frontier:
+    """The compact form of a growing RFC 6962 tree: one hash per complete subtree of its binary
+    decomposition, largest first. Appending a leaf costs O(log n) and so does the root, so a monitor can
+    follow a log of any size in constant memory and check every new checkpoint against what it has read."""
+
+    def __init__(self, size: int = 0, hashes: list[bytes] | None = None):
+        if bin(size).count("1") != len(hashes or []):
+            raise ValueError(f"a tree of {size} leaves has {bin(size).count('1')} complete subtrees, "
+                             f"not {len(hashes or [])}")
+        self.size, self.hashes = size, list(hashes or [])
+
+    def append(self, leaf: bytes) -> None:
+        """Add the leaf hash ``leaf`` at index ``size``."""
+        merged, below = leaf, self.size
+        while below & 1:
+            merged = node_hash(self.hashes.pop(), merged)
+            below >>= 1
+        self.hashes.append(merged)
+        self.size += 1
+
+    def root(self) -> bytes:
+        """MTH of the leaves appended so far."""
+        if not self.hashes:
+            return hashlib.sha256(b"").digest()
+        folded = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            folded = node_hash(left, folded)
+        return folded

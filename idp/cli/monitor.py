@@ -1,0 +1,74 @@
+"""``hallmark monitor run|follow``: match every certificate and signature in the stack's logs to a signing
+login Hallmark made (docs/monitoring.md). ``run`` exits 0 when nothing new was found and 1 when it found
+something — for a systemd timer or cron."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import timedelta
+
+import click
+
+from idp.cli.context import app_context
+from idp.platform.config import Settings
+
+
+def _pass(settings: Settings, stack: str | None, quiet: bool) -> int:
+    """One pass; prints each new finding and a summary line; returns how many findings were new."""
+    from pathlib import Path
+
+    from idp.monitor import notify
+    from idp.monitor.runner import run_once
+    from idp.monitor.stack_logs import MonitorSetupError, watched_logs
+    from idp.platform.mail import MailError
+    from idp.stack.layout import Layout, StackConfigError
+
+    layout = Layout(Path(stack) if stack else settings.instance_path / "stack")
+    try:
+        logs = watched_logs(layout, layout.load())
+    except (StackConfigError, MonitorSetupError, OSError) as exc:
+        raise click.ClickException(f"cannot watch the stack in {layout.folder}: {exc}") from exc
+    progress = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
+    report = run_once(logs, settings, timedelta(seconds=settings.monitor_clock_skew), progress)
+    for finding in report.findings:
+        click.echo(f"{finding.severity.upper()}: {finding.sentence}")
+    try:
+        mailed = notify.send_pending(settings)
+    except MailError as exc:
+        click.echo(f"hallmark: findings were not mailed: {exc}", err=True)
+        mailed = 0
+    read = ", ".join(f"{count} new {name} entries" for name, count in report.read.items()) or "no log read"
+    click.echo(f"{read}; {len(report.findings)} new finding(s)" + (f", {mailed} mailed" if mailed else ""),
+               err=True)
+    return len(report.findings)
+
+
+@click.group("monitor")
+def command() -> None:
+    """The identity monitor."""
+
+
+@command.command("run")
+@click.option("--stack", metavar="DIR", default=None, help="The stack's folder (default: the instance's stack/).")
+@click.option("--quiet", is_flag=True, help="Only the findings and the summary.")
+def run(stack: str | None, quiet: bool) -> None:
+    """One pass over the CT log and Rekor: exit 0 = nothing new, 1 = findings."""
+    with app_context(first_run=False) as app:
+        found = _pass(app.extensions["hallmark"], stack, quiet)
+    sys.exit(1 if found else 0)
+
+
+@command.command("follow")
+@click.option("--stack", metavar="DIR", default=None, help="The stack's folder (default: the instance's stack/).")
+@click.option("--interval", default=10.0, show_default=True, type=click.FloatRange(min=0.5),
+              help="Seconds between passes.")
+def follow(stack: str | None, interval: float) -> None:
+    """Keep watching; one progress line per pass. Ctrl-C stops."""
+    with app_context(first_run=False) as app:
+        try:
+            while True:
+                _pass(app.extensions["hallmark"], stack, quiet=True)
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
