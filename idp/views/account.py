@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from idp.ceremony import challenges, credentials, webauthn
 from idp.ceremony.aaguids import authenticator_name
 from idp.ceremony.ceremonies import CeremonyError, begin_registration, finish_assertion, finish_registration, key_name
+from idp.monitor.history import signing_history
 from idp.people import audit
 from idp.people.identity import subject_for
 from idp.people.session_revocation import revoke_own
@@ -41,7 +42,17 @@ def page() -> str:
                            subject=subject_for(user, settings()),
                            events=audit.events_for(user), authenticator_name=authenticator_name,
                            email_mode=settings().identity_mode == "email",
-                           browser_sessions=sessions.active_sessions(user.id), this_session=this_session().id)
+                           browser_sessions=sessions.active_sessions(user.id), this_session=this_session().id,
+                           history=signing_history(user.id))
+
+
+@bp.get("/account/signing-history.json")
+@login_required
+def history_json() -> ResponseReturnValue:
+    """The same signing history as the account page, for scripts."""
+    response = jsonify(certificates=[item.as_json() for item in signing_history(signed_in_user().id)])
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/account/touch/options")

@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from hallmark_testing.commands import hallmark_cli
-from hallmark_testing.helpers import enroll
+from hallmark_testing.helpers import enroll, login
 from hallmark_testing.mail import smtp_server
 from idp.monitor import notify
 from idp.monitor.runner import run_once
@@ -98,7 +98,7 @@ def test_normal_signing_has_no_finding_and_the_history_holds_every_digest(watche
 
 
 def test_a_forged_token_is_critical_and_names_the_identity_the_certificate_and_the_digest(watched, tmp_path):
-    enroll(watched.hallmark.app.test_client(), watched.hallmark.app, "victim")   # enrolled, never signed in to sign
+    enroll(watched.hallmark.app.test_client(), watched.hallmark.app, "victim")   # enrolled, never signs
     forged = signed_like_hallmark(watched.hallmark, sub=watched.identity("victim"))
     release = artifact(tmp_path, "a trojan\n")
     with logged(watched, ct=1, rekor=1):
@@ -210,7 +210,8 @@ def test_a_rolled_back_tampered_or_rewritten_checkpoint_is_flagged_and_the_curso
 
 
 def test_a_run_stopped_halfway_resumes_from_the_cursor_and_reports_nothing_twice(watched, tmp_path):
-    forged = signed_like_hallmark(watched.hallmark, sub=watched.identity("victim"))
+    enroll(watched.hallmark.app.test_client(), watched.hallmark.app, "interrupted")
+    forged = signed_like_hallmark(watched.hallmark, sub=watched.identity("interrupted"))
     with logged(watched, ct=1, rekor=1):
         assert sign(watched, artifact(tmp_path, "another trojan\n"), forged).returncode == 0
     logs = watched_logs(watched.layout, watched.config)
@@ -222,9 +223,38 @@ def test_a_run_stopped_halfway_resumes_from_the_cursor_and_reports_nothing_twice
     with watched.hallmark.app.app_context(), pytest.raises(KeyboardInterrupt):
         run_once(logs, watched.hallmark.app.extensions["hallmark"], SKEW, stop_after_the_ct_log)
     with watched.hallmark.app.app_context():
-        found_first = {f.kind for f in MonitorFinding.query.filter(MonitorFinding.found_at.isnot(None))}
-    assert "certificate_without_login" in found_first
+        interrupted = User.query.filter_by(username="interrupted").one().id
+        found_first = {f.kind for f in MonitorFinding.query.filter_by(user_id=interrupted)}
+    assert found_first == {"certificate_without_login"}          # the CT log was read; Rekor was not
     report = monitor(watched)
     assert report.read["ct"] == 0 and report.read["rekor"] >= 1
     assert [f.kind for f in report.findings] == ["signature_with_flagged_certificate"]
     assert monitor(watched).findings == []
+
+
+def test_the_account_page_shows_the_history_and_the_forged_certificate_in_red(watched, tmp_path):
+    """The page and its JSON list each certificate with its login and digests; a forged one is flagged
+    in red with what to do."""
+    files = [artifact(tmp_path, f"page {n}\n") for n in range(2)]
+    with logged(watched, ct=1, rekor=2):
+        done = hallmark_cli("sign", "--trust-config", str(watched.trust_config), "--identity-token",
+                            watched.token("historian"), *map(str, files))
+        assert done.returncode == 0, done.stderr
+    client, _ = watched.people["historian"]
+    victim = watched.hallmark.app.test_client()
+    auth = enroll(victim, watched.hallmark.app, "defaced")
+    with logged(watched, ct=1, rekor=1):
+        forged = signed_like_hallmark(watched.hallmark, sub=watched.identity("defaced"))
+        assert sign(watched, artifact(tmp_path, "defaced\n"), forged).returncode == 0
+    monitor(watched)
+
+    (made,) = client.get("/account/signing-history.json").get_json()["certificates"]
+    assert not made["flagged"] and made["client"] == "sigstore" and made["key"] and len(made["digests"]) == 2
+    assert made["identity"] == watched.identity("historian")
+    assert 'class="certificate flagged"' not in client.get("/account").get_data(as_text=True)
+
+    assert login(victim, auth).status_code == 200
+    page = victim.get("/account").get_data(as_text=True)
+    assert 'class="certificate flagged"' in page and "no signing login" in page and "revoke your keys" in page
+    (flagged,) = victim.get("/account/signing-history.json").get_json()["certificates"]
+    assert flagged["flagged"] and flagged["client"] is None and flagged["digests"]
