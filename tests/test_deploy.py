@@ -70,5 +70,14 @@ def test_the_systemd_units_in_deploy_are_what_hallmark_stack_systemd_writes():
     expected = units(Layout(Path("/var/lib/hallmark/stack")), instance=Path("/var/lib/hallmark"),
                      issuer="https://id.example.org", hallmark=Path("/opt/hallmark/.venv/bin/hallmark"),
                      environment_file=Path("/etc/hallmark/stack.env"), user="hallmark")
-    committed = {p.name: p.read_text() for p in (DEPLOY / "systemd").glob("*.service")}
+    committed = {p.name: p.read_text() for p in (DEPLOY / "systemd").glob("hallmark-stack-*.service")}
     assert committed == expected
+
+
+def test_the_monitor_runs_from_a_timer_and_from_compose():
+    service = (DEPLOY / "systemd" / "hallmark-monitor.service").read_text()
+    assert "ExecStart=/opt/hallmark/.venv/bin/hallmark monitor run" in service and "Type=oneshot" in service
+    assert "SuccessExitStatus=1" in service                          # findings are reported, not retried
+    assert "OnUnitActiveSec=" in (DEPLOY / "systemd" / "hallmark-monitor.timer").read_text()
+    monitor = compose()["services"]["monitor"]
+    assert monitor["command"][:3] == ["hallmark", "monitor", "follow"] and monitor["build"] == ".."

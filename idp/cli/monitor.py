@@ -14,6 +14,12 @@ from idp.cli.context import app_context
 from idp.platform.config import Settings
 
 
+class CannotWatch(click.ClickException):
+    """The stack cannot be read at all: exit status 2, so that 1 keeps meaning "findings"."""
+
+    exit_code = 2
+
+
 def _pass(settings: Settings, stack: str | None, quiet: bool) -> int:
     """One pass; prints each new finding and a summary line; returns how many findings were new."""
     from pathlib import Path
@@ -28,7 +34,7 @@ def _pass(settings: Settings, stack: str | None, quiet: bool) -> int:
     try:
         logs = watched_logs(layout, layout.load())
     except (StackConfigError, MonitorSetupError, OSError) as exc:
-        raise click.ClickException(f"cannot watch the stack in {layout.folder}: {exc}") from exc
+        raise CannotWatch(f"cannot watch the stack in {layout.folder}: {exc}") from exc
     progress = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
     report = run_once(logs, settings, timedelta(seconds=settings.monitor_clock_skew), progress)
     for finding in report.findings:
@@ -53,10 +59,26 @@ def command() -> None:
 @click.option("--stack", metavar="DIR", default=None, help="The stack's folder (default: the instance's stack/).")
 @click.option("--quiet", is_flag=True, help="Only the findings and the summary.")
 def run(stack: str | None, quiet: bool) -> None:
-    """One pass over the CT log and Rekor: exit 0 = nothing new, 1 = findings."""
+    """One pass over the CT log and Rekor: exit 0 = nothing new, 1 = findings, 2 = cannot read the stack."""
     with app_context(first_run=False) as app:
         found = _pass(app.extensions["hallmark"], stack, quiet)
     sys.exit(1 if found else 0)
+
+
+@command.command("findings")
+@click.option("--all", "show_all", is_flag=True, help="Every finding, not only the last 50.")
+def findings(show_all: bool) -> None:
+    """The administrators' summary: findings, newest first, with their severity and whether they were mailed."""
+    from idp.store.models import MonitorFinding
+
+    with app_context(read_only=True):
+        query = MonitorFinding.query.order_by(MonitorFinding.id.desc())
+        rows = query.all() if show_all else query.limit(50).all()
+        if not rows:
+            click.echo("no findings")
+        for row in rows:
+            mailed = f"mailed {row.notified_at:%Y-%m-%d %H:%M}" if row.notified_at else "not mailed"
+            click.echo(f"{row.found_at:%Y-%m-%d %H:%M:%S}  {row.severity:<8}  {row.kind}  ({mailed})\n  {row.sentence}")
 
 
 @command.command("follow")

@@ -258,3 +258,23 @@ def test_the_account_page_shows_the_history_and_the_forged_certificate_in_red(wa
     assert 'class="certificate flagged"' in page and "no signing login" in page and "revoke your keys" in page
     (flagged,) = victim.get("/account/signing-history.json").get_json()["certificates"]
     assert flagged["flagged"] and flagged["client"] is None and flagged["digests"]
+
+
+def test_the_command_exits_1_on_findings_and_0_when_nothing_is_new(watched, tmp_path):
+    """``hallmark monitor run`` on an instance that made none of the stack's logins (a fresh database
+    for the same issuer): every certificate is reported, once; then nothing is new."""
+    from hallmark_testing.commands import admin_env
+
+    env = admin_env(tmp_path / "instance", watched.hallmark.url)
+    assert hallmark_cli("db", "upgrade", env=env).returncode == 0
+    stack = ["--stack", str(watched.layout.folder)]
+    first = hallmark_cli("monitor", "run", *stack, env=env)
+    assert first.returncode == 1, first.stderr
+    assert "CRITICAL: A signing certificate for" in first.stdout and "Traceback" not in first.stderr
+    assert "new CT log entries" not in first.stderr and "new ct entries" in first.stderr
+    again = hallmark_cli("monitor", "run", "--quiet", *stack, env=env)
+    assert again.returncode == 0 and again.stdout == "" and "0 new finding(s)" in again.stderr
+    summary = hallmark_cli("monitor", "findings", env=env)
+    assert summary.returncode == 0 and "critical  certificate_without_login" in summary.stdout
+    missing = hallmark_cli("monitor", "run", "--stack", str(tmp_path / "nowhere"), env=env)
+    assert missing.returncode == 2 and "cannot watch the stack" in missing.stderr and "Traceback" not in missing.stderr
