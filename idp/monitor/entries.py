@@ -70,8 +70,24 @@ class _Reader:
         return self.at >= len(self.data)
 
 
+def ct_leaves(bundle: bytes, first_index: int) -> Iterator[tuple[int, bytes]]:
+    """(index, Merkle leaf input) of each entry of a static-ct data tile, without parsing certificates."""
+    for index, leaf, _, _ in _ct_frames(bundle, first_index):
+        yield index, leaf
+
+
 def ct_entries(bundle: bytes, first_index: int) -> Iterator[CtEntry]:
     """The entries of a static-ct data tile whose first entry is ``first_index``."""
+    for index, leaf, timestamp, der in _ct_frames(bundle, first_index):
+        try:
+            certificate = x509.load_der_x509_certificate(der)
+        except ValueError as exc:
+            raise EntryMalformed(f"entry {index} holds no certificate that parses: {exc}") from exc
+        yield CtEntry(index=index, leaf=leaf, timestamp_ms=timestamp, certificate=certificate)
+
+
+def _ct_frames(bundle: bytes, first_index: int) -> Iterator[tuple[int, bytes, int, bytes]]:
+    """(index, leaf input, timestamp, certificate DER) of each TileLeaf."""
     reader, index = _Reader(bundle), first_index
     while not reader.done:
         start = reader.at
@@ -89,12 +105,7 @@ def ct_entries(bundle: bytes, first_index: int) -> Iterator[CtEntry]:
         if entry_type == PRECERT_ENTRY:
             der = reader.vector(3)              # the precertificate itself
         reader.vector(2)                        # chain fingerprints
-        try:
-            certificate = x509.load_der_x509_certificate(der)
-        except ValueError as exc:
-            raise EntryMalformed(f"entry {index} holds no certificate that parses: {exc}") from exc
-        yield CtEntry(index=index, leaf=b"\x00\x00" + timestamped_entry, timestamp_ms=timestamp,
-                      certificate=certificate)
+        yield index, b"\x00\x00" + timestamped_entry, timestamp, der
         index += 1
 
 
@@ -121,6 +132,14 @@ def _rekor_entry(index: int, leaf: bytes) -> RekorEntry:
                           certificate=_certificate(verifier))
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise EntryMalformed(f"Rekor entry {index} is not a v0.0.2 hashedrekord or dsse entry: {exc}") from exc
+
+
+def rekor_leaves(bundle: bytes, first_index: int) -> Iterator[tuple[int, bytes]]:
+    """(index, leaf) of each entry of a tlog-tiles entry bundle (the leaf is the entry)."""
+    reader, index = _Reader(bundle), first_index
+    while not reader.done:
+        yield index, reader.vector(2)
+        index += 1
 
 
 def rekor_entries(bundle: bytes, first_index: int) -> Iterator[RekorEntry]:

@@ -5,8 +5,10 @@ was not revoked; one login yields one certificate."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography import x509
+from sqlalchemy import func
 
 from idp.client.certificate import CertificateError, identities, issuer
 from idp.monitor.findings import CRITICAL, WARNING, WHAT_TO_DO, Finding
@@ -45,25 +47,75 @@ def for_this_issuer(certificate: x509.Certificate, settings: Settings) -> str | 
     return names[0] if names else ""
 
 
-def login_behind(user: User, not_before: datetime, skew: timedelta) -> SigningRecord | None:
-    """The signing login whose token was valid when the certificate was made (the latest one)."""
-    record: SigningRecord | None = (
-        SigningRecord.query.filter(SigningRecord.user_id == user.id,
-                                   SigningRecord.issued_at <= not_before + skew,
-                                   SigningRecord.expires_at >= not_before - skew)
-        .order_by(SigningRecord.issued_at.desc()).first())
-    return record
+class Matcher:
+    """Matches certificates a bundle at a time: the people, their keys and the signing logins a bundle
+    needs are read in a few queries and kept for the pass (bounded by the people, not the log)."""
+
+    def __init__(self, settings: Settings, skew: timedelta):
+        self.settings, self.skew = settings, skew
+        self.people: dict[str, User | None] = {}
+        self.keys: dict[int, Credential | None] = {}
+        self.used: dict[int, int] = {}          # signing record id -> certificates matched to it so far
+
+    def person(self, identity: str) -> User | None:
+        if identity not in self.people:
+            self.people[identity] = person_named(identity, self.settings)
+        return self.people[identity]
+
+    def key(self, credential_id: int | None) -> Credential | None:
+        if credential_id is None:
+            return None
+        if credential_id not in self.keys:
+            self.keys[credential_id] = db.session.get(Credential, credential_id)
+        return self.keys[credential_id]
+
+    def _logins(self, users: set[int], first: datetime, last: datetime) -> dict[int, list[SigningRecord]]:
+        """Each user's signing logins whose tokens were valid at some moment of [first, last], latest first."""
+        found: dict[int, list[SigningRecord]] = {user: [] for user in users}
+        if not users:
+            return found
+        rows = (SigningRecord.query.filter(SigningRecord.user_id.in_(users),
+                                           SigningRecord.issued_at <= last + self.skew,
+                                           SigningRecord.expires_at >= first - self.skew)
+                .order_by(SigningRecord.issued_at.desc()).all())
+        for row in rows:
+            found[row.user_id].append(row)
+        known = {row.id for row in rows} - set(self.used)
+        if known:
+            counts = (db.session.query(MonitoredCertificate.signing_record_id, func.count())
+                      .filter(MonitoredCertificate.signing_record_id.in_(known))
+                      .group_by(MonitoredCertificate.signing_record_id).all())
+            self.used.update({record: 0 for record in known})
+            self.used.update({record: count for record, count in counts if record is not None})
+        return found
+
+    def judge_all(self, certificates: list[tuple[x509.Certificate, str, datetime, int]]
+                  ) -> tuple[list[dict[str, Any]], list[Finding]]:
+        """Rows and findings for (certificate, identity, logged at, log index) of this issuer."""
+        if not certificates:
+            return [], []
+        people = {identity: self.person(identity) for _, identity, _, _ in certificates}
+        moments = [c.not_valid_before_utc for c, _, _, _ in certificates]
+        logins = self._logins({p.id for p in people.values() if p is not None}, min(moments), max(moments))
+        rows, findings = [], []
+        for certificate, identity, logged_at, log_index in certificates:
+            user = people[identity]
+            not_before = certificate.not_valid_before_utc
+            record = next((r for r in logins.get(user.id, []) if r.issued_at <= not_before + self.skew
+                           and r.expires_at >= not_before - self.skew), None) if user else None
+            row, found = judge(certificate, identity, logged_at, log_index, user, record, self)
+            rows.append(row)
+            findings += found
+        return rows, findings
 
 
-def judge(certificate: x509.Certificate, identity: str, logged_at: datetime, log_index: int,
-          settings: Settings, skew: timedelta) -> tuple[MonitoredCertificate, list[Finding]]:
-    """The row to keep for a certificate of this issuer, and what is wrong with it."""
-    serial, not_before = serial_of(certificate), certificate.not_valid_before_utc
-    user = person_named(identity, settings)
-    record = login_behind(user, not_before, skew) if user is not None else None
-    row = MonitoredCertificate(log_index=log_index, serial=serial, identity=identity,
-                               user_id=user.id if user else None, signing_record_id=record.id if record else None,
-                               not_before=not_before, logged_at=logged_at)
+def judge(certificate: x509.Certificate, identity: str, logged_at: datetime, log_index: int, user: User | None,
+          record: SigningRecord | None, matcher: Matcher) -> tuple[dict[str, Any], list[Finding]]:
+    """The row to keep for a certificate of this issuer made by ``user`` after the login ``record`` (the
+    latest whose token was valid then), and what is wrong with it."""
+    serial, not_before, skew = serial_of(certificate), certificate.not_valid_before_utc, matcher.skew
+    row = {"log_index": log_index, "serial": serial, "identity": identity, "user_id": user.id if user else None,
+           "signing_record_id": record.id if record else None, "not_before": not_before, "logged_at": logged_at}
     findings: list[Finding] = []
     who = f"'{identity}'"
     if record is None:
@@ -82,7 +134,7 @@ def judge(certificate: x509.Certificate, identity: str, logged_at: datetime, log
             sentence=(f"A signing certificate for {who} (serial {serial}) was issued at {_when(not_before)}, after "
                       f"the account was disabled ({_when(user.disabled_at)}), from a token minted before. "
                       f"{WHAT_TO_DO}")))
-    key = db.session.get(Credential, record.credential_id) if record.credential_id else None
+    key = matcher.key(record.credential_id)
     if key is not None and key.revoked_at is not None and key.revoked_at <= not_before + skew:
         findings.append(Finding(
             key=f"revoked-key:{serial}", kind="certificate_after_key_revoked", severity=CRITICAL, serial=serial,
@@ -90,7 +142,8 @@ def judge(certificate: x509.Certificate, identity: str, logged_at: datetime, log
             sentence=(f"A signing certificate for {who} (serial {serial}) was issued at {_when(not_before)} from "
                       f"a login with the key '{key.name}', which was revoked at {_when(key.revoked_at)}. "
                       f"{WHAT_TO_DO}")))
-    earlier = MonitoredCertificate.query.filter_by(signing_record_id=record.id).count()
+    earlier = matcher.used.get(record.id, 0)
+    matcher.used[record.id] = earlier + 1
     if earlier >= 1:
         findings.append(Finding(
             key=f"reused:{record.id}:{earlier + 1}", kind="token_reused", severity=WARNING, serial=serial,

@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert
+
 from idp.common.merkle import Frontier, leaf_hash
 from idp.monitor import entries, notes
 from idp.monitor.findings import CRITICAL, Finding, report
-from idp.monitor.matching import for_this_issuer, judge, serial_of
+from idp.monitor.matching import Matcher, for_this_issuer, serial_of
 from idp.monitor.tiles import TiledLog, TileMissing
 from idp.platform.config import Settings
-from idp.store.db import db
+from idp.store.db import db, table_of
 from idp.store.models import MonitorCursor, MonitoredCertificate, MonitoredSignature, MonitorFinding
 
 Progress = Callable[[str], None]
@@ -37,6 +39,7 @@ class WatchedLog:
     log: TiledLog
     key: notes.LogKey
     parse: Callable[[bytes, int], Iterator[Any]]
+    leaves: Callable[[bytes, int], Iterator[tuple[int, bytes]]]
 
 
 @dataclass
@@ -84,9 +87,9 @@ def _verified_checkpoint(watched: WatchedLog, cursor: MonitorCursor, report_: Pa
         return None
     frontier = _frontier(cursor)
     for first, bundle in watched.log.bundles(cursor.size, checkpoint.size):
-        for entry in watched.parse(bundle, first):
-            if entry.index >= frontier.size:
-                frontier.append(leaf_hash(entry.leaf))
+        for index, leaf in watched.leaves(bundle, first):
+            if index >= frontier.size:
+                frontier.append(leaf_hash(leaf))
     if frontier.size != checkpoint.size or frontier.root() != checkpoint.root:
         _found(report_, _history_finding(watched, checkpoint, "does not match the entries of the log and the "
                                                               "ones read before"))
@@ -100,40 +103,45 @@ def _found(report_: PassReport, finding: Finding) -> None:
         report_.findings.append(row)
 
 
-def _match_ct(entry: entries.CtEntry, settings: Settings, skew: timedelta, report_: PassReport) -> None:
-    identity = for_this_issuer(entry.certificate, settings)
-    if identity is None or MonitoredCertificate.query.filter_by(log_index=entry.index).first() is not None:
-        return
-    logged_at = datetime.fromtimestamp(entry.timestamp_ms / 1000, UTC)
-    row, found = judge(entry.certificate, identity, logged_at, entry.index, settings, skew)
-    db.session.add(row)
-    db.session.flush()
-    for finding in found:
+def _match_ct_bundle(found: list[entries.CtEntry], matcher: Matcher, report_: PassReport) -> None:
+    """Keep and judge the bundle's certificates for this issuer (the others are not ours to watch)."""
+    ours = []
+    for entry in found:
+        identity = for_this_issuer(entry.certificate, matcher.settings)
+        if identity is not None:
+            ours.append((entry.certificate, identity, datetime.fromtimestamp(entry.timestamp_ms / 1000, UTC),
+                         entry.index))
+    rows, findings = matcher.judge_all(ours)
+    if rows:
+        db.session.execute(insert(table_of(MonitoredCertificate)), rows)
+    for finding in findings:
         _found(report_, finding)
 
 
-def _match_rekor(entry: entries.RekorEntry, settings: Settings, report_: PassReport) -> None:
-    if entry.certificate is None or for_this_issuer(entry.certificate, settings) is None:
+def _match_rekor_bundle(found: list[entries.RekorEntry], matcher: Matcher, report_: PassReport) -> None:
+    """Keep the bundle's signatures made with this issuer's certificates; report those of flagged ones."""
+    ours = [(entry, serial_of(entry.certificate)) for entry in found
+            if entry.certificate is not None and for_this_issuer(entry.certificate, matcher.settings) is not None]
+    if not ours:
         return
-    if MonitoredSignature.query.filter_by(log_index=entry.index).first() is not None:
-        return
-    serial = serial_of(entry.certificate)
-    signed_at = entry.certificate.not_valid_before_utc
-    db.session.add(MonitoredSignature(log_index=entry.index, serial=serial, kind=entry.kind, digest=entry.digest,
-                                      signed_at=signed_at))
-    flagged = MonitorFinding.query.filter(MonitorFinding.serial == serial,
-                                          MonitorFinding.severity == CRITICAL).first()
-    if flagged is not None:
-        _found(report_, Finding(
-            key=f"signed-with-flagged:{entry.index}", kind="signature_with_flagged_certificate", severity=CRITICAL,
-            serial=serial, user_id=flagged.user_id,
-            sentence=(f"The flagged certificate {serial} signed {entry.digest} (Rekor entry {entry.index}, "
-                      f"{entry.kind}, certificate valid from {signed_at:%d %b %Y %H:%M:%S} UTC): treat that artifact "
-                      "as not signed by its owner.")))
+    db.session.execute(insert(table_of(MonitoredSignature)), [
+        {"log_index": entry.index, "serial": serial, "kind": entry.kind, "digest": entry.digest,
+         "signed_at": entry.certificate.not_valid_before_utc}
+        for entry, serial in ours if entry.certificate is not None])
+    flagged = {row.serial: row for row in MonitorFinding.query.filter(
+        MonitorFinding.serial.in_({serial for _, serial in ours}), MonitorFinding.severity == CRITICAL)}
+    for entry, serial in ours:
+        if serial in flagged and entry.certificate is not None:
+            signed_at = entry.certificate.not_valid_before_utc
+            _found(report_, Finding(
+                key=f"signed-with-flagged:{entry.index}", kind="signature_with_flagged_certificate",
+                severity=CRITICAL, serial=serial, user_id=flagged[serial].user_id,
+                sentence=(f"The flagged certificate {serial} signed {entry.digest} (Rekor entry {entry.index}, "
+                          f"{entry.kind}, certificate valid from {signed_at:%d %b %Y %H:%M:%S} UTC): treat that "
+                          "artifact as not signed by its owner.")))
 
 
-def read_log(watched: WatchedLog, settings: Settings, skew: timedelta, report_: PassReport,
-             progress: Progress) -> None:
+def read_log(watched: WatchedLog, matcher: Matcher, report_: PassReport, progress: Progress) -> None:
     """Read what is new in one log (see the module's docstring)."""
     cursor = _cursor(watched)
     try:
@@ -147,14 +155,13 @@ def read_log(watched: WatchedLog, settings: Settings, skew: timedelta, report_: 
         return
     start, frontier = cursor.size, _frontier(cursor)
     for first, bundle in watched.log.bundles(cursor.size, checkpoint.size):
-        for entry in watched.parse(bundle, first):
-            if entry.index < frontier.size:
-                continue
+        new = [entry for entry in watched.parse(bundle, first) if entry.index >= frontier.size]
+        for entry in new:
             frontier.append(leaf_hash(entry.leaf))
-            if isinstance(entry, entries.CtEntry):
-                _match_ct(entry, settings, skew, report_)
-            else:
-                _match_rekor(entry, settings, report_)
+        if watched.name == "ct":
+            _match_ct_bundle(new, matcher, report_)
+        else:
+            _match_rekor_bundle(new, matcher, report_)
         cursor.size, cursor.frontier = frontier.size, [base64.b64encode(h).decode() for h in frontier.hashes]
         cursor.checkpoint, cursor.checkpoint_size = checkpoint.note, checkpoint.size
         cursor.updated_at = datetime.now(UTC)
@@ -171,7 +178,7 @@ def read_log(watched: WatchedLog, settings: Settings, skew: timedelta, report_: 
 def run_once(logs: list[WatchedLog], settings: Settings, skew: timedelta,
              progress: Progress = lambda line: None) -> PassReport:
     """One pass over ``logs`` (the CT log first)."""
-    report_ = PassReport()
+    report_, matcher = PassReport(), Matcher(settings, skew)
     for watched in logs:
-        read_log(watched, settings, skew, report_, progress)
+        read_log(watched, matcher, report_, progress)
     return report_

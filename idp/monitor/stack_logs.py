@@ -34,7 +34,9 @@ def watched_logs(layout: Layout, config: StackConfig) -> list[WatchedLog]:
     root = json.loads(layout.trusted_root.read_text())
     return [
         WatchedLog(name="ct", title="CT log", log=TiledLog(layout.storage("tesseract"), "data"),
-                   key=_key(root.get("ctlogs", []), config.ct_origin), parse=entries.ct_entries),
+                   key=_key(root.get("ctlogs", []), config.ct_origin), parse=entries.ct_entries,
+                   leaves=entries.ct_leaves),
         WatchedLog(name="rekor", title="Rekor log", log=TiledLog(layout.storage("rekor"), "entries"),
-                   key=_key(root.get("tlogs", []), config.rekor_origin), parse=entries.rekor_entries),
+                   key=_key(root.get("tlogs", []), config.rekor_origin), parse=entries.rekor_entries,
+                   leaves=entries.rekor_leaves),
     ]
