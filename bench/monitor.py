@@ -133,18 +133,17 @@ def measure(count: int) -> None:
         env = {**os.environ, "HALLMARK_INSTANCE": str(folder / "instance"), "HALLMARK_ISSUER": ISSUER}
         records = folder / "records.txt"
         records.write_text("\n".join(f"{user} {moment.isoformat()}" for user, moment in made))
+        subprocess.run([sys.executable, __file__, "--records", str(folder), str(records)], env=env, check=True)
         subprocess.run([sys.executable, __file__, "--pass", str(folder), str(records)], env=env, check=True)
 
 
-def one_pass(folder: Path, records: Path) -> None:
+def seed_records(records: Path) -> None:
+    """The people and one signing record per certificate (in a process of its own)."""
     from sqlalchemy import insert
 
     from idp import create_app
-    from idp.monitor.runner import run_once
-    from idp.monitor.stack_logs import watched_logs
-    from idp.stack.layout import Layout
     from idp.store.db import db
-    from idp.store.models import MonitoredCertificate, SigningRecord, User
+    from idp.store.models import SigningRecord, User
 
     app = create_app(create_schema=True)
     with app.app_context():
@@ -160,6 +159,18 @@ def one_pass(folder: Path, records: Path) -> None:
                          "issued_at": at - timedelta(seconds=2), "expires_at": at + timedelta(minutes=10)})
         db.session.execute(insert(SigningRecord), rows)
         db.session.commit()
+
+
+def one_pass(folder: Path) -> None:
+    """One monitor pass over the seeded logs, timed."""
+    from idp import create_app
+    from idp.monitor.runner import run_once
+    from idp.monitor.stack_logs import watched_logs
+    from idp.stack.layout import Layout
+    from idp.store.models import MonitoredCertificate
+
+    app = create_app()
+    with app.app_context():
         layout = Layout(folder / "stack")
         logs = watched_logs(layout, layout.load())
         started = time.perf_counter()
@@ -181,8 +192,11 @@ def one_pass(folder: Path, records: Path) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--records":
+        seed_records(Path(sys.argv[3]))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--pass":
-        one_pass(Path(sys.argv[2]), Path(sys.argv[3]))
+        one_pass(Path(sys.argv[2]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, nargs="+", default=[20000, 100000])

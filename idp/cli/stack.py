@@ -92,8 +92,13 @@ def init(base_port: int | None, host: str, public_host: str, organization: str, 
 
 
 @command.command("up")
-def up() -> None:
+@click.option("--monitor", "monitor_every", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="Also run the identity monitor ('hallmark monitor follow') every SECONDS.")
+def up(monitor_every: float | None) -> None:
     """Start the four servers, wait until each answers, and stop them all on Ctrl-C."""
+    import subprocess
+    import sys
+
     import requests
 
     from idp.stack.create import passphrase
@@ -123,9 +128,16 @@ def up() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    monitor: subprocess.Popen[bytes] | None = None
     try:
         supervisor.start_all(planned, lambda service, seconds: click.echo(
             f"  up  {service.title} at {service.public_url} ({seconds:.1f} s; log {service.log})"))
+        if monitor_every is not None:
+            log = layout.log("monitor")
+            with log.open("ab") as handle:
+                monitor = subprocess.Popen([sys.executable, "-m", "idp.cli", "monitor", "follow", "--interval",
+                                            str(monitor_every)], stdout=handle, stderr=subprocess.STDOUT)
+            click.echo(f"  up  the identity monitor, every {monitor_every:g} s (log {log})")
         click.echo(f"""
 The Sigstore stack for {config.issuer} is up. Sign and verify with:
   hallmark sign --trust-config {layout.trust_config} FILE
@@ -141,6 +153,9 @@ Press Ctrl-C to stop.""")
     except KeyboardInterrupt:
         click.echo("\nstopping …")
     finally:
+        if monitor is not None:
+            monitor.terminate()
+            monitor.wait(timeout=20)
         supervisor.stop()
     click.echo("stopped")
 

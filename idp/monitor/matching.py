@@ -55,7 +55,7 @@ class Matcher:
         self.settings, self.skew = settings, skew
         self.people: dict[str, User | None] = {}
         self.keys: dict[int, Credential | None] = {}
-        self.used: dict[int, int] = {}          # signing record id -> certificates matched to it so far
+        self.used: dict[int, int] = {}          # this bundle's signing record ids -> certificates matched so far
 
     def person(self, identity: str) -> User | None:
         if identity not in self.people:
@@ -94,6 +94,7 @@ class Matcher:
         """Rows and findings for (certificate, identity, logged at, log index) of this issuer."""
         if not certificates:
             return [], []
+        self.used.clear()                       # the earlier bundles' rows are in the database: memory stays flat
         people = {identity: self.person(identity) for _, identity, _, _ in certificates}
         moments = [c.not_valid_before_utc for c, _, _, _ in certificates]
         logins = self._logins({p.id for p in people.values() if p is not None}, min(moments), max(moments))

@@ -81,3 +81,22 @@ def test_stack_run_execs_one_server_with_the_flags_up_gives_it(initialized):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def test_up_can_run_the_identity_monitor_beside_the_servers(initialized, tmp_path):
+    env, _, _ = initialized
+    process = subprocess.Popen([sys.executable, "-m", "idp.cli", "stack", "up", "--monitor", "1"], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = tmp_path / "instance" / "stack" / "logs" / "monitor.log"
+    try:
+        said = read_until(process, "Press Ctrl-C")
+        assert f"up  the identity monitor, every 1 s (log {log})" in said, said
+        deadline = time.monotonic() + 60
+        while "new finding(s)" not in (log.read_text() if log.exists() else ""):
+            assert time.monotonic() < deadline, log.read_text() if log.exists() else "no monitor log"
+            time.sleep(0.5)
+        assert "Traceback" not in log.read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest = process.communicate(timeout=60)[0]
+    assert process.returncode == 0 and "stopped" in rest, rest
