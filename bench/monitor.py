@@ -19,7 +19,6 @@ import base64
 import hashlib
 import os
 import resource
-import struct
 import subprocess
 import sys
 import tempfile
@@ -33,8 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from idp.common import der, merkle
-from idp.monitor.notes import LogKey
-from idp.monitor.tiles import WIDTH, index_path
+from idp.common.tlog_tiles import WIDTH, signed_checkpoint, static_ct_leaf, write_bundle
 
 ISSUER = "http://localhost:8080"
 USERS = 1000
@@ -58,37 +56,6 @@ def _certificates(count: int, start: datetime):
                       .sign(ca_key, hashes.SHA256()))
 
 
-def _tile_leaf(timestamp_ms: int, certificate: x509.Certificate) -> tuple[bytes, bytes]:
-    """(the data tile's TileLeaf, the Merkle leaf input) of a precert entry."""
-    tbs = certificate.tbs_certificate_bytes
-    whole = certificate.public_bytes(serialization.Encoding.DER)
-    entry = (struct.pack(">QH", timestamp_ms, 1) + bytes(32) + len(tbs).to_bytes(3, "big") + tbs
-             + struct.pack(">H", 0))
-    return entry + len(whole).to_bytes(3, "big") + whole + struct.pack(">H", 0), b"\x00\x00" + entry
-
-
-def _write_bundle(folder: Path, number: int, leaves: list[bytes], full: bool) -> None:
-    name = index_path(number) + ("" if full else f".p/{len(leaves)}")
-    path = folder / "tile" / "data" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"".join(leaves))
-
-
-def _rfc6962_note(key: ec.EllipticCurvePrivateKey, origin: str, size: int, root: bytes) -> str:
-    text = f"{origin}\n{size}\n{base64.b64encode(root).decode()}\n"
-    timestamp = int(time.time() * 1000)
-    signature = key.sign(struct.pack(">BBQQ", 0, 1, timestamp, size) + root, ec.ECDSA(hashes.SHA256()))
-    blob = (LogKey(origin, key.public_key()).key_hash() + struct.pack(">QBBH", timestamp, 4, 3, len(signature))
-            + signature)
-    return f"{text}\n\u2014 {origin} {base64.b64encode(blob).decode()}\n"
-
-
-def _ed25519_note(key: ed25519.Ed25519PrivateKey, origin: str) -> str:
-    text = f"{origin}\n0\n{base64.b64encode(hashlib.sha256(b'').digest()).decode()}\n"
-    blob = LogKey(origin, key.public_key()).key_hash() + key.sign(text.encode())
-    return f"{text}\n\u2014 {origin} {base64.b64encode(blob).decode()}\n"
-
-
 def seed(folder: Path, count: int) -> tuple[list[tuple[int, datetime]], float]:
     """Write the logs and the stack files the monitor reads; returns (user, notBefore) per certificate."""
     ct, rekor = folder / "data" / "tesseract", folder / "data" / "rekor"
@@ -98,17 +65,19 @@ def seed(folder: Path, count: int) -> tuple[list[tuple[int, datetime]], float]:
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=count + 60)
     frontier, bundle, made = merkle.Frontier(), [], []
     for index, certificate in _certificates(count, start):
-        tile_leaf, leaf = _tile_leaf(int(certificate.not_valid_before_utc.timestamp() * 1000), certificate)
+        tile_leaf, leaf = static_ct_leaf(int(certificate.not_valid_before_utc.timestamp() * 1000),
+                                         certificate.tbs_certificate_bytes,
+                                         certificate.public_bytes(serialization.Encoding.DER))
         frontier.append(merkle.leaf_hash(leaf))
         bundle.append(tile_leaf)
         made.append((index % USERS, certificate.not_valid_before_utc))
         if len(bundle) == WIDTH:
-            _write_bundle(ct, index // WIDTH, bundle, full=True)
+            write_bundle(ct, "data", index // WIDTH, bundle)
             bundle = []
     if bundle:
-        _write_bundle(ct, count // WIDTH, bundle, full=False)
-    (ct / "checkpoint").write_text(_rfc6962_note(ct_key, "localhost/hallmark-ct", count, frontier.root()))
-    (rekor / "checkpoint").write_text(_ed25519_note(rekor_key, "localhost"))
+        write_bundle(ct, "data", count // WIDTH, bundle)
+    (ct / "checkpoint").write_text(signed_checkpoint(ct_key, "localhost/hallmark-ct", count, frontier.root()))
+    (rekor / "checkpoint").write_text(signed_checkpoint(rekor_key, "localhost", 0, hashlib.sha256(b"").digest()))
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     import json
 

@@ -7,12 +7,14 @@ folder and it binds only to loopback. Production deployments run real Fulcio and
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 from idp.devstack.ca import CertificateAuthority
 from idp.devstack.fulcio_config import FulcioConfig
 from idp.devstack.rekor import TransparencyLog
+from idp.devstack.tile_mirror import TileMirror
 from idp.devstack.tokens import TokenVerifier
 from idp.devstack.trust import write_trust_config
 
@@ -26,6 +28,9 @@ def create_devstack_app(folder: Path, fulcio_config: FulcioConfig, public_url: s
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     ca = CertificateAuthority.load_or_create(folder)
     log = TransparencyLog.open(folder, public_url)
+    origin = urlsplit(public_url).netloc
+    ca.ct.mirror = TileMirror(folder / "tiles" / "ct", "data", ca.ct.key, f"{origin}/ct")
+    log.mirror = TileMirror(folder / "tiles" / "rekor", "entries", log.key, log.origin)
     app.extensions["devstack"] = {
         "ca": ca, "log": log, "verifier": TokenVerifier(fulcio_config), "config": fulcio_config,
         "public_url": public_url,

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from idp.common import der
+from idp.common.tlog_tiles import static_ct_leaf
 from idp.devstack.ctlog import CTLog, sct_list
 from idp.devstack.keyfiles import load_certificate, load_or_create_key, spki_der
 from idp.devstack.tokens import Principal
@@ -132,6 +133,9 @@ class CertificateAuthority:
         leaf = (builder.add_extension(x509.UnrecognizedExtension(OID_EMBEDDED_SCT, der.octet_string(sct_list(sct))),
                                       critical=False)
                 .sign(self.intermediate_key, hashes.SHA256()))
+        if self.ct.mirror is not None:
+            self.ct.mirror.append(*static_ct_leaf(int(now.timestamp() * 1000), precert.tbs_certificate_bytes,
+                                                  precert.public_bytes(serialization.Encoding.DER)))
         return IssuedCertificate(leaf, self.chain)
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import struct
 import time
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from idp.devstack.keyfiles import key_id
+
+if TYPE_CHECKING:
+    from idp.devstack.tile_mirror import TileMirror
 
 SCT_VERSION_V1 = 0
 CERTIFICATE_TIMESTAMP = 0
@@ -26,6 +30,7 @@ class CTLog:
     def __init__(self, key: ec.EllipticCurvePrivateKey):
         self.key = key
         self.log_id = key_id(key.public_key())
+        self.mirror: TileMirror | None = None       # the tiled copy monitors read (set by the app)
 
     def sct_for_precertificate(self, tbs: bytes, issuer_key_hash: bytes, timestamp_ms: int | None = None) -> bytes:
         """A TLS-encoded SCT over ``tbs`` (the TBSCertificate without the SCT extension)."""

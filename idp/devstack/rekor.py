@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import rfc8785
@@ -25,7 +25,11 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from idp.common import merkle
+from idp.common.tlog_tiles import length_prefixed
 from idp.devstack.keyfiles import key_id, load_or_create_key
+
+if TYPE_CHECKING:
+    from idp.devstack.tile_mirror import TileMirror
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -118,6 +122,7 @@ class TransparencyLog:
         parts = urlsplit(public_url)
         self.origin = parts.netloc
         self._lock = threading.Lock()
+        self.mirror: TileMirror | None = None       # the tiled copy monitors read (set by the app)
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -155,6 +160,8 @@ class TransparencyLog:
                 self._db.execute("ROLLBACK")
                 raise
             self._leaves.append(merkle.leaf_hash(body))
+            if self.mirror is not None:
+                self.mirror.append(length_prefixed(body), body)
             return StoredEntry(index, uuid, body, now)
 
     def _row(self, where: str, value: str | int) -> StoredEntry | None:
@@ -207,3 +214,5 @@ class TransparencyLog:
 
     def close(self) -> None:
         self._db.close()
+        if self.mirror is not None:
+            self.mirror.close()

@@ -118,6 +118,11 @@ def _rekor_entry(index: int, leaf: bytes) -> RekorEntry:
     try:
         body = json.loads(leaf)
         kind, spec = body["kind"], body["spec"]
+        if kind == "hashedrekord" and body.get("apiVersion") == "0.0.1":       # Rekor v1 (the stand-in)
+            digest = spec["data"]["hash"]["value"]
+            pem = base64.b64decode(spec["signature"]["publicKey"]["content"])
+            certificate = x509.load_pem_x509_certificate(pem) if b"CERTIFICATE" in pem else None
+            return RekorEntry(index=index, leaf=leaf, kind=kind, digest=f"sha256:{digest}", certificate=certificate)
         if kind == "hashedrekord":
             inner = spec["hashedRekordV002"]
             digest = base64.b64decode(inner["data"]["digest"]).hex()
@@ -131,7 +136,7 @@ def _rekor_entry(index: int, leaf: bytes) -> RekorEntry:
         return RekorEntry(index=index, leaf=leaf, kind=kind, digest=f"sha256:{digest}",
                           certificate=_certificate(verifier))
     except (ValueError, KeyError, TypeError, IndexError) as exc:
-        raise EntryMalformed(f"Rekor entry {index} is not a v0.0.2 hashedrekord or dsse entry: {exc}") from exc
+        raise EntryMalformed(f"Rekor entry {index} is not a hashedrekord or dsse entry: {exc}") from exc
 
 
 def rekor_leaves(bundle: bytes, first_index: int) -> Iterator[tuple[int, bytes]]:

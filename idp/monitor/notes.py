@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import struct
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-ED25519, RFC6962 = 0x01, 0x05
+from idp.common.tlog_tiles import ED25519, RFC6962, key_hash
+
 DASH = "\u2014 "
 
 
@@ -39,12 +39,7 @@ class LogKey:
         return ED25519 if isinstance(self.public_key, ed25519.Ed25519PublicKey) else RFC6962
 
     def key_hash(self) -> bytes:
-        if isinstance(self.public_key, ed25519.Ed25519PublicKey):
-            material = self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        else:
-            material = hashlib.sha256(self.public_key.public_bytes(
-                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).digest()
-        return hashlib.sha256(self.origin.encode() + b"\n" + bytes([self.kind]) + material).digest()[:4]
+        return key_hash(self.origin, self.public_key)
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,8 @@ def read_log(watched: WatchedLog, matcher: Matcher, report_: PassReport, progres
     try:
         checkpoint = _verified_checkpoint(watched, cursor, report_)
     except (TileMissing, entries.EntryMalformed) as exc:
-        _found(report_, Finding(key=f"unreadable:{watched.name}:{exc}", kind="log_unreadable", severity=CRITICAL,
+        why = hashlib.sha256(str(exc).encode()).hexdigest()[:32]
+        _found(report_, Finding(key=f"unreadable:{watched.name}:{why}", kind="log_unreadable", severity=CRITICAL,
                                 sentence=f"The {watched.title} could not be read: {exc}. Nothing after it was read."))
         checkpoint = None
     if checkpoint is None:

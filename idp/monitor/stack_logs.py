@@ -1,10 +1,13 @@
-"""The logs of a stack ``hallmark stack`` made: their folders, and their keys from its trusted root."""
+"""The logs to watch: those of a stack ``hallmark stack`` made, or the tiled copies the development
+stand-in writes (``idp/devstack/tile_mirror.py``); their folders, and their keys from the trusted root."""
 
 from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -38,5 +41,19 @@ def watched_logs(layout: Layout, config: StackConfig) -> list[WatchedLog]:
                    leaves=entries.ct_leaves),
         WatchedLog(name="rekor", title="Rekor log", log=TiledLog(layout.storage("rekor"), "entries"),
                    key=_key(root.get("tlogs", []), config.rekor_origin), parse=entries.rekor_entries,
+                   leaves=entries.rekor_leaves),
+    ]
+
+
+def watched_stand_in(folder: Path) -> list[WatchedLog]:
+    """The stand-in's CT log, then its Rekor log, from the tiled copies under ``folder/tiles``."""
+    trust = json.loads((folder / "trust_config.json").read_text())["trustedRoot"]
+    origin = urlsplit(trust["tlogs"][0]["baseUrl"]).netloc
+    return [
+        WatchedLog(name="ct", title="CT log (stand-in)", log=TiledLog(folder / "tiles" / "ct", "data"),
+                   key=_key(trust.get("ctlogs", []), f"{origin}/ct"), parse=entries.ct_entries,
+                   leaves=entries.ct_leaves),
+        WatchedLog(name="rekor", title="Rekor log (stand-in)", log=TiledLog(folder / "tiles" / "rekor", "entries"),
+                   key=_key(trust.get("tlogs", []), origin), parse=entries.rekor_entries,
                    leaves=entries.rekor_leaves),
     ]

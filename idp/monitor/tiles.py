@@ -10,22 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-WIDTH = 256
+from idp.common.tlog_tiles import WIDTH, bundle_path
 
 
 class TileMissing(FileNotFoundError):
     """The log's folder lacks a bundle its checkpoint covers."""
-
-
-def index_path(index: int) -> str:
-    """``index`` in tlog-tiles' path form."""
-    groups = f"{index:03d}"
-    parts: list[str] = []
-    while len(groups) > 3:
-        parts.insert(0, groups[-3:])
-        groups = groups[:-3]
-    parts.insert(0, groups.zfill(3))
-    return "/".join([*(f"x{p}" for p in parts[:-1]), parts[-1]])
 
 
 class TiledLog:
@@ -42,9 +31,7 @@ class TiledLog:
 
     def bundle(self, number: int, tree_size: int) -> bytes:
         """Entry bundle ``number`` as it stands in a tree of ``tree_size`` entries."""
-        full = tree_size // WIDTH > number
-        name = index_path(number) + ("" if full else f".p/{tree_size - number * WIDTH}")
-        path = self.folder / "tile" / self.entries / name
+        path = bundle_path(self.folder, self.entries, number, min(WIDTH, tree_size - number * WIDTH))
         try:
             return path.read_bytes()
         except OSError as exc:

@@ -352,7 +352,7 @@ class MonitorFinding(Model):
     __tablename__ = "monitor_findings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(160), nullable=False, unique=True)
-    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[str] = mapped_column(String(48), nullable=False)
     severity: Mapped[str] = mapped_column(String(16), nullable=False)
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     serial: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

@@ -52,7 +52,7 @@ def upgrade():
         "monitor_findings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=160), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=48), nullable=False),
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("serial", sa.String(length=64), nullable=True),

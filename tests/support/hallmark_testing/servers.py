@@ -80,7 +80,10 @@ class Devstack:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-        self.app.extensions["devstack"]["log"].close()
+        stack = self.app.extensions["devstack"]
+        stack["log"].close()
+        if stack["ca"].ct.mirror is not None:
+            stack["ca"].ct.mirror.close()
 
     def restart(self) -> None:
         self.stop()
