@@ -72,6 +72,7 @@ bench: test-deps
 	$(BIN)/python bench/load.py --db postgresql --no-peer
 	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/signing_path.py
+	$(BIN)/python bench/monitor.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -278,3 +278,31 @@ def test_the_command_exits_1_on_findings_and_0_when_nothing_is_new(watched, tmp_
     assert summary.returncode == 0 and "critical  certificate_without_login" in summary.stdout
     missing = hallmark_cli("monitor", "run", "--stack", str(tmp_path / "nowhere"), env=env)
     assert missing.returncode == 2 and "cannot watch the stack" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_signing_after_a_device_flow_login_is_matched_too(watched, tmp_path):
+    """A token from the device flow (RFC 8628, approved with a key touch) leaves a signing record of its
+    own: its certificate matches, and its signatures are listed."""
+    from hallmark_testing.helpers import post_json
+
+    app = watched.hallmark.app
+    browser = app.test_client()
+    auth = enroll(browser, app, "devicer")
+    device = app.test_client()
+    started = device.post("/device/authorize", data={"client_id": "sigstore", "scope": "openid"}).get_json()
+    options = post_json(browser, "/login/options").get_json()
+    approved = post_json(browser, "/device/approve", {"user_code": started["user_code"], "credential": auth.get(options),
+                                                      "confirmed": True})
+    assert approved.status_code == 200, approved.get_json()
+    token = device.post("/token", data={"grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                                        "device_code": started["device_code"], "client_id": "sigstore"})
+    assert token.status_code == 200, token.get_json()
+    files = [artifact(tmp_path, f"device {n}\n") for n in range(2)]
+    with logged(watched, ct=1, rekor=2):
+        done = hallmark_cli("sign", "--trust-config", str(watched.trust_config), "--identity-token",
+                            token.get_json()["access_token"], *map(str, files))
+        assert done.returncode == 0, done.stderr
+    devicer = user_id(watched, "devicer")
+    assert [f for f in monitor(watched).findings if f.user_id == devicer] == []
+    (made,) = browser.get("/account/signing-history.json").get_json()["certificates"]
+    assert not made["flagged"] and made["key"] and len(made["digests"]) == 2
