@@ -144,6 +144,10 @@ def _match_rekor_bundle(found: list[entries.RekorEntry], matcher: Matcher, repor
 def read_log(watched: WatchedLog, matcher: Matcher, report_: PassReport, progress: Progress) -> None:
     """Read what is new in one log (see the module's docstring)."""
     cursor = _cursor(watched)
+    if not watched.log.has_checkpoint() and cursor.checkpoint_size == 0:
+        progress(f"{watched.title}: no checkpoint published yet, nothing to read")    # a log that never started
+        report_.read[watched.name] = 0
+        return
     try:
         checkpoint = _verified_checkpoint(watched, cursor, report_)
     except (TileMissing, entries.EntryMalformed) as exc:

@@ -23,6 +23,9 @@ class TiledLog:
     def __init__(self, folder: Path, entries: str):
         self.folder, self.entries = folder, entries
 
+    def has_checkpoint(self) -> bool:
+        return (self.folder / "checkpoint").is_file()
+
     def checkpoint(self) -> str:
         try:
             return (self.folder / "checkpoint").read_text()

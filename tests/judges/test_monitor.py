@@ -306,3 +306,13 @@ def test_signing_after_a_device_flow_login_is_matched_too(watched, tmp_path):
     assert [f for f in monitor(watched).findings if f.user_id == devicer] == []
     (made,) = browser.get("/account/signing-history.json").get_json()["certificates"]
     assert not made["flagged"] and made["key"] and len(made["digests"]) == 2
+
+
+def test_a_log_that_never_published_is_not_a_finding_but_one_that_lost_its_checkpoint_is(watched, tmp_path):
+    logs, folder = _mirror(watched, tmp_path, "rekor")
+    (folder / "checkpoint").unlink()
+    fresh = [dataclasses.replace(w, name=f"{w.name}-fresh") if w.name == "rekor" else w for w in logs]
+    report = monitor(watched, fresh)
+    assert report.read["rekor-fresh"] == 0 and [f.kind for f in report.findings] == []
+    report = monitor(watched, logs)                      # the monitor had read this log before: now it is gone
+    assert [f.kind for f in report.findings] == ["log_unreadable"] and "no checkpoint" in report.findings[0].sentence
