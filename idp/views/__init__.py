@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         email,
         enroll,
         health,
+        home,
         login,
         oauth,
         profile,
@@ -17,5 +18,5 @@ def register_blueprints(app: Flask) -> None:
         wellknown,
     )
 
-    for module in (wellknown, oauth, login, enroll, account, email, profile, device, tuf, health):
+    for module in (home, wellknown, oauth, login, enroll, account, email, profile, device, tuf, health):
         app.register_blueprint(module.bp)
