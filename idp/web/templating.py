@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
+from idp.people.event_words import sentence
+
 
 def utc_time(timestamp: int | float) -> str:
     """A Unix time as ``2026-12-01 18:30:05 UTC``."""
@@ -30,4 +32,5 @@ def browser_name(user_agent: str) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["utc_time"] = utc_time
+    app.jinja_env.filters["event_sentence"] = lambda event: sentence(event.event, event.details or {})
     app.jinja_env.filters["browser_name"] = browser_name
