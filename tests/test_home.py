@@ -41,3 +41,19 @@ def test_the_favicon_answers_instead_of_a_404(client):
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
     assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
+
+
+def test_success_is_not_styled_as_a_warning_and_refusals_are_alerts(app, client):
+    """A rename that worked is a green status line; one that cannot be done is a red alert."""
+    from hallmark_testing.helpers import csrf_token
+    from idp.store.models import User
+
+    enroll(client, app, "flashy")
+    with app.app_context():
+        key = User.query.filter_by(username="flashy").one().active_credentials[0].id
+    done = client.post(f"/account/keys/{key}/rename", data={"csrf_token": csrf_token(client), "name": "Blue key"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert '<p class="flash success" role="status">Renamed' in done
+    refused = client.post(f"/account/keys/{key}/rename", data={"csrf_token": csrf_token(client), "name": "  "},
+                          follow_redirects=True).get_data(as_text=True)
+    assert '<p class="flash error" role="alert">A key needs a name.</p>' in refused

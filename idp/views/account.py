@@ -93,7 +93,7 @@ def revoke_session(session_id: int) -> ResponseReturnValue:
     db.session.commit()
     if session_id == this_session().id:
         return redirect(url_for("login.page"))
-    flash("That browser is signed out.")
+    flash("That browser is signed out.", "success")
     return redirect(url_for("account.page"))
 
 
@@ -141,9 +141,9 @@ def rename_key(cred_id: int) -> ResponseReturnValue:
     except credentials.NotYourKey:
         abort(404)
     except credentials.CredentialError as exc:
-        flash(str(exc))
+        flash(str(exc), "error")
         return redirect(url_for("account.page"))
-    flash(f"Renamed '{old}' to '{new}'.")
+    flash(f"Renamed '{old}' to '{new}'.", "success")
     return redirect(url_for("account.page"))
 
 
@@ -156,8 +156,8 @@ def revoke_key(cred_id: int) -> ResponseReturnValue:
         cred = credentials.own(user, cred_id)
     except credentials.NotYourKey:
         abort(404)
-    if len(user.active_credentials) == 1 and request.form.get("confirm") != "yes":
-        return render_template("confirm_revoke.html", credential=cred)
+    if request.form.get("confirm") != "yes":                  # every revocation is asked for, not only the last
+        return render_template("confirm_revoke.html", credential=cred, last=len(user.active_credentials) == 1)
     this_browser = this_session().credential_id == cred.id
     revoked = credentials.revoke(user, cred_id)
     message = f"Revoked '{revoked.name}'."
@@ -166,5 +166,5 @@ def revoke_key(cred_id: int) -> ResponseReturnValue:
                     "administrator.")
     elif this_browser:
         message += " This browser had signed in with it, so sign in again with another key."
-    flash(message)
+    flash(message, "error" if revoked.last_key else "success")
     return redirect(url_for("login.page" if this_browser else "account.page"))

@@ -44,9 +44,9 @@ def add() -> ResponseReturnValue:
     try:
         address = verification.send_link(cfg, signed_in_user(), request.form.get("email", ""))
     except verification.EmailRefused as exc:
-        flash(str(exc))
+        flash(str(exc), "error")
         return redirect(url_for("account.page"))
-    flash(f"We sent a confirmation link to {address}.")
+    flash(f"We sent a confirmation link to {address}.", "success")
     return redirect(url_for("account.page"))
 
 
@@ -75,5 +75,5 @@ def confirm(token: str) -> ResponseReturnValue:
         return _wrong_account(exc)
     except verification.AddressTaken as exc:
         return _taken(str(exc))
-    flash(f"{address} is confirmed: your signing identity is now this address.")
+    flash(f"{address} is confirmed: your signing identity is now this address.", "success")
     return redirect(url_for("account.page"))

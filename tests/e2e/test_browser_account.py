@@ -37,6 +37,8 @@ def test_enroll_login_add_and_revoke_key(live_server, key_page):
     assert page.locator("tr.key").count() == 2
 
     page.locator("tr.key >> nth=1").locator("button.revoke").click()
+    assert "Revoke “Backup key”?" in page.text_content("main")          # every revocation asks first
+    page.click("#confirm-revoke")
     page.wait_for_url(f"{live_server.url}/account")
     assert page.locator("tr.key").count() == 1
     assert "You revoked the key 'Backup key'." in page.text_content("#audit")        # words, not event names

@@ -142,7 +142,8 @@ def test_f02_session_survives_revocation_of_its_key(app, client):
     assert login(other, second).status_code == 200          # the owner, with the second key
     with app.app_context():
         first_id = User.query.filter_by(username=KEYED).one().active_credentials[0].id
-    response = other.post(f"/account/keys/{first_id}/revoke", data={"csrf_token": csrf_token(other)})
+    response = other.post(f"/account/keys/{first_id}/revoke", data={"csrf_token": csrf_token(other),
+                                                                         "confirm": "yes"})
     assert response.status_code == 302
     assert not signed_in(thief) and not signed_in(client) and signed_in(other)
     assert auth is not None
