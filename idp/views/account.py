@@ -25,6 +25,7 @@ from idp.people.identity import subject_for
 from idp.people.session_revocation import revoke_own
 from idp.platform.config import settings
 from idp.store.db import db
+from idp.views.home import root_fingerprint
 from idp.web import sessions
 from idp.web.extensions import limiter, login_limit
 from idp.web.jsonbody import json_object
@@ -43,7 +44,7 @@ def page() -> str:
                            events=audit.events_for(user), authenticator_name=authenticator_name,
                            email_mode=settings().identity_mode == "email",
                            browser_sessions=sessions.active_sessions(user.id), this_session=this_session().id,
-                           history=signing_history(user.id))
+                           history=signing_history(user.id), issuer=settings().issuer, root=root_fingerprint())
 
 
 @bp.get("/account/signing-history.json")

@@ -97,3 +97,17 @@ def test_an_unknown_username_at_sign_in_says_to_check_the_name(live_server, key_
     page.click("#login-with-username")
     page.locator("#status", has_text="did not offer").wait_for(timeout=90000)
     assert 'account named "nobody-here"' in page.text_content("#status")
+
+
+def test_the_account_page_fits_a_phone_and_says_how_to_sign(live_server, key_page):
+    """At 390 px the page needs no horizontal scroll (the tables scroll inside their cards), and after
+    enrollment it says how to sign with this instance."""
+    page = key_page.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    enroll_in(page, live_server, "phone")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the account page is {width} px wide on a 390 px screen"
+    steps = page.text_content("#next-steps")
+    assert "hallmark sign" in steps and f"--identity {live_server.url}/u/phone --issuer {live_server.url}" in steps
+    page.goto(f"{live_server.url}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
