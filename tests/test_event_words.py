@@ -41,3 +41,24 @@ def test_the_account_page_shows_sentences_and_escapes_what_people_typed(app, cli
         db.session.commit()
     page = client.get("/account").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_the_activity_pages_and_shows_failed_sign_ins(app, client):
+    from idp.people import audit
+    from idp.store.db import db
+    from idp.store.models import User
+
+    enroll(client, app, "busy")
+    with app.app_context():
+        user = User.query.filter_by(username="busy").one()
+        for n in range(30):
+            audit.record("credential.renamed", user=user, old=f"k{n}", new=f"k{n + 1}")
+        audit.record("login.failed", user=user, security=True, reason="concurrent use of the same credential")
+        db.session.commit()
+    first = client.get("/account").get_data(as_text=True)
+    assert first.count('class="event') == 25 and 'id="older-activity"' in first and 'id="newer-activity"' not in first
+    assert "A sign-in was refused: concurrent use of the same credential." in first        # newest first, in red
+    assert 'class="event security" data-event="login.failed"' in first
+    second = client.get("/account?activity=2").get_data(as_text=True)
+    assert second.count('class="event') == 7 and 'id="newer-activity"' in second and "You enrolled" in second
+    assert client.get("/account?activity=nonsense").status_code == 200

@@ -29,8 +29,8 @@ def record(event: str, *, user: Person | None = None, actor: str | None = None,
     })
 
 
-def events_for(user: Person, limit: int = 100) -> list[AuditEvent]:
-    """The user's own audit events, newest first."""
+def events_for(user: Person, limit: int = 100, offset: int = 0) -> list[AuditEvent]:
+    """The user's own audit events, newest first (failed sign-ins with their keys included)."""
     events: list[AuditEvent] = (AuditEvent.query.filter_by(user_id=user.id)
-                                .order_by(AuditEvent.id.desc()).limit(limit).all())
+                                .order_by(AuditEvent.id.desc()).offset(offset).limit(limit).all())
     return events

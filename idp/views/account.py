@@ -35,13 +35,20 @@ from idp.web.step_up import fresh_touch_required
 bp = Blueprint("account", __name__)
 
 
+EVENTS_PER_PAGE = 25
+
+
 @bp.get("/account")
 @login_required
 def page() -> str:
     user = signed_in_user()
+    number = request.args.get("activity", "1")
+    current = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
+    events = audit.events_for(user, limit=EVENTS_PER_PAGE + 1, offset=(current - 1) * EVENTS_PER_PAGE)
     return render_template("account.html", user=user, credentials=user.active_credentials,
-                           subject=subject_for(user, settings()),
-                           events=audit.events_for(user), authenticator_name=authenticator_name,
+                           subject=subject_for(user, settings()), events=events[:EVENTS_PER_PAGE],
+                           activity_page=current, older=len(events) > EVENTS_PER_PAGE,
+                           authenticator_name=authenticator_name,
                            email_mode=settings().identity_mode == "email",
                            browser_sessions=sessions.active_sessions(user.id), this_session=this_session().id,
                            history=signing_history(user.id), issuer=settings().issuer, root=root_fingerprint())
