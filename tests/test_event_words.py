@@ -62,3 +62,27 @@ def test_the_activity_pages_and_shows_failed_sign_ins(app, client):
     second = client.get("/account?activity=2").get_data(as_text=True)
     assert second.count('class="event') == 7 and 'id="newer-activity"' in second and "You enrolled" in second
     assert client.get("/account?activity=nonsense").status_code == 200
+
+
+def test_a_person_downloads_everything_hallmark_holds_about_them(app, client, monkeypatch):
+    """After a fresh touch: the account, the keys, the sessions, the signing records and the activity,
+    with no digest of a one-time secret; a stale session is asked for a touch first."""
+    from datetime import timedelta
+
+    from hallmark_testing.helpers import csrf_token, sigstore_token
+    from idp.platform import clock
+
+    auth = enroll(client, app, "exporter")
+    assert sigstore_token(client, auth)[0].status_code == 200
+    response = client.post("/account/data", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    data = response.get_json()
+    assert data["account"]["username"] == "exporter"
+    assert data["credentials"] and data["credentials"][0]["name"] == "Test key"
+    assert data["browser_sessions"] and data["signing_records"] and data["audit_events"]
+    assert not any(key.endswith("_hash") for rows in data.values() if isinstance(rows, list)
+                   for row in rows for key in row)
+    later = clock.now() + timedelta(minutes=10)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    stale = client.post("/account/data", data={"csrf_token": csrf_token(client)})
+    assert stale.status_code == 403 and "Confirm with your security key" in stale.get_data(as_text=True)

@@ -41,6 +41,7 @@ SENTENCES: dict[str, Callable[[Details], str]] = {
                                + (f" after you touched {_key(d)}." if d.get("credential") else ".")),
     "code.reused": lambda d: (f"A sign-in code for '{d.get('client')}' was used twice; "
                               f"{_n(d.get('revoked_tokens', 0), 'token was', 'tokens were')} revoked."),
+    "account.data_exported": lambda d: "You downloaded everything Hallmark holds about you.",
     "account.disabled": lambda d: "Your account was disabled by an administrator.",
     "account.enabled": lambda d: "Your account was enabled again by an administrator.",
     "account.recovery_link_created": lambda d: "An administrator made a recovery link for your account.",

@@ -22,6 +22,7 @@ from idp.ceremony.ceremonies import CeremonyError, begin_registration, finish_as
 from idp.monitor.history import signing_history
 from idp.people import audit
 from idp.people.identity import subject_for
+from idp.people.personal_data import personal_data
 from idp.people.session_revocation import revoke_own
 from idp.platform.config import settings
 from idp.store.db import db
@@ -52,6 +53,20 @@ def page() -> str:
                            email_mode=settings().identity_mode == "email",
                            browser_sessions=sessions.active_sessions(user.id), this_session=this_session().id,
                            history=signing_history(user.id), issuer=settings().issuer, root=root_fingerprint())
+
+
+@bp.post("/account/data")
+@login_required
+@fresh_touch_required
+def download_data() -> ResponseReturnValue:
+    """Everything Hallmark holds about this person, as a JSON file (a fresh key touch first)."""
+    user = signed_in_user()
+    response = jsonify(personal_data(user))
+    response.headers["Content-Disposition"] = f'attachment; filename="hallmark-{user.username}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    audit.record("account.data_exported", user=user)
+    db.session.commit()
+    return response
 
 
 @bp.get("/account/signing-history.json")
