@@ -111,3 +111,19 @@ def test_the_account_page_fits_a_phone_and_says_how_to_sign(live_server, key_pag
     assert "hallmark sign" in steps and f"--identity {live_server.url}/u/phone --issuer {live_server.url}" in steps
     page.goto(f"{live_server.url}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_no_page_loads_anything_from_another_origin(live_server, key_page):
+    """Every request the pages make (scripts, styles, icons, forms) goes to this origin: nothing is fetched
+    from a CDN or a font service, so no third party learns who visits."""
+    page = key_page.page
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/login")
+    enroll_in(page, live_server, "sameorigin")
+    page.goto(f"{live_server.url}/u/sameorigin")
+    page.goto(f"{live_server.url}/device")
+    assert seen and all(url.startswith(f"{live_server.url}/") for url in seen), \
+        [url for url in seen if not url.startswith(live_server.url)]
+    assert any(url.endswith("/static/favicon.svg") for url in seen)
