@@ -16,6 +16,7 @@ from idp.ceremony import webauthn
 from idp.ceremony.ceremonies import Slots, begin_registration, new_credential
 from idp.ceremony.challenges import IssuedChallenge
 from idp.people import audit, invites
+from idp.people.account_deletion import retired
 from idp.people.identity import USERNAME_RE
 from idp.people.session_revocation import revoke_all_of
 from idp.platform import clock
@@ -51,7 +52,7 @@ def registration_options(token: str, slots: Slots, body: dict[str, Any]) -> str:
     username = str(body.get("username") or "")
     if not USERNAME_RE.fullmatch(username):
         raise Refused("Usernames are 3-32 characters: lowercase letters, digits and '-'.", 400, "invalid_username")
-    if User.query.filter_by(username=username).first() is not None:
+    if User.query.filter_by(username=username).first() is not None or retired(username):
         raise Refused(f"The username '{username}' is taken.", 409, "username_taken")
     return begin_registration("enroll", slots, username=username, user_handle=secrets.token_bytes(32), exclude=[],
                               invite=sha256_hex(token))

@@ -1,4 +1,4 @@
-"""``hallmark user disable|enable USERNAME``: stop (or restore) an account, e.g. after a stolen key."""
+"""``hallmark user disable|enable|delete USERNAME``: stop, restore or delete an account."""
 
 import click
 
@@ -25,6 +25,24 @@ def _set(username: str, disabled: bool) -> None:
 def disable(username: str) -> None:
     """Refuse logins and token redemption for USERNAME; its sessions end at their next request."""
     _set(username, True)
+
+
+@command.command("delete")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(username: str, yes: bool) -> None:
+    """Delete USERNAME's account and everything that is theirs; the username is never given out again."""
+    from idp.people.account_deletion import delete_account
+    from idp.store.models import User
+
+    with app_context():
+        user = User.query.filter_by(username=username).first()
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        if not yes:
+            click.confirm(f"Delete {username} and everything Hallmark holds about them?", abort=True)
+        delete_account(user, actor="admin-cli")
+    click.echo(f"{username} is deleted; the username is retired")
 
 
 @command.command("enable")

@@ -42,6 +42,7 @@ SENTENCES: dict[str, Callable[[Details], str]] = {
     "code.reused": lambda d: (f"A sign-in code for '{d.get('client')}' was used twice; "
                               f"{_n(d.get('revoked_tokens', 0), 'token was', 'tokens were')} revoked."),
     "account.data_exported": lambda d: "You downloaded everything Hallmark holds about you.",
+    "account.deleted": lambda d: f"Account {d.get('account')} was deleted.",
     "account.disabled": lambda d: "Your account was disabled by an administrator.",
     "account.enabled": lambda d: "Your account was enabled again by an administrator.",
     "account.recovery_link_created": lambda d: "An administrator made a recovery link for your account.",

@@ -359,3 +359,12 @@ class MonitorFinding(Model):
     sentence: Mapped[str] = mapped_column(Text, nullable=False)
     found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RetiredUsername(Model):
+    """A username whose account was deleted: never given to anyone again, because it is the ``sub`` of
+    every certificate ever issued to that person (docs/design.md, "The Fulcio contract")."""
+
+    __tablename__ = "retired_usernames"
+    username: Mapped[str] = mapped_column(String(32), primary_key=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -21,6 +21,7 @@ from idp.ceremony.aaguids import authenticator_name
 from idp.ceremony.ceremonies import CeremonyError, begin_registration, finish_assertion, finish_registration, key_name
 from idp.monitor.history import signing_history
 from idp.people import audit
+from idp.people.account_deletion import delete_account
 from idp.people.identity import subject_for
 from idp.people.personal_data import personal_data
 from idp.people.session_revocation import revoke_own
@@ -67,6 +68,21 @@ def download_data() -> ResponseReturnValue:
     audit.record("account.data_exported", user=user)
     db.session.commit()
     return response
+
+
+@bp.post("/account/delete")
+@login_required
+@fresh_touch_required
+def delete() -> ResponseReturnValue:
+    """Delete this account, after the person typed its name on the confirmation page."""
+    user = signed_in_user()
+    if request.form.get("confirm_username") != user.username:
+        return render_template("confirm_delete.html", username=user.username,
+                               mistyped="confirm_username" in request.form)
+    delete_account(user, actor=user.username)
+    sessions.log_out()
+    flash("Your account is deleted. Its username stays retired: no one else can sign as you.", "success")
+    return redirect(url_for("home.page"))
 
 
 @bp.get("/account/signing-history.json")
