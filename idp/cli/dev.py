@@ -14,8 +14,8 @@ import click
 import requests
 
 from idp.cli.context import app_context
-from idp.cli.invites import enrollment_link
 from idp.people import invites
+from idp.people.invites import enrollment_link
 from idp.platform.config import Settings, environment
 from idp.stack.supervisor import StartFailed, Supervisor
 from idp.store.models import User

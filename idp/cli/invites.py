@@ -4,11 +4,8 @@ import click
 
 from idp.cli.context import app_context
 from idp.people import invites
+from idp.people.invites import enrollment_link
 from idp.store.models import User
-
-
-def enrollment_link(issuer: str, token: str) -> str:
-    return f"{issuer}/enroll/{token}"
 
 
 @click.group("invite")

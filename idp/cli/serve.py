@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from idp.cli.context import upgrade_database
-from idp.cli.invites import enrollment_link
 from idp.people import invites
+from idp.people.invites import enrollment_link
 from idp.store.models import User
 
 if TYPE_CHECKING:

@@ -49,7 +49,7 @@ class AccountError(ValueError):
     """An account action cannot be done (unknown user, or already in that state)."""
 
 
-def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
+def set_disabled(username: str, disabled: bool, *, actor: str, reason: str | None = None) -> None:
     """Disable (or re-enable) ``username``: a disabled account cannot log in, its browser sessions end
     for good (enabling it again does not revive them), codes and device approvals it was given yield
     no token, and the tokens it holds are revoked (userinfo refuses them). Audited."""
@@ -65,10 +65,10 @@ def set_disabled(username: str, disabled: bool, *, actor: str) -> None:
                    .update({"revoked_at": now}, synchronize_session=False))
         ended = revoke_all_of(user.id)       # and they stay ended when the account is enabled again
         audit.record("account.disabled", user=user, actor=actor, security=True, revoked_tokens=revoked,
-                     sessions_ended=ended)
+                     sessions_ended=ended, **({"reason": reason} if reason else {}))
     else:
         user.disabled_at = None
-        audit.record("account.enabled", user=user, actor=actor, security=True)
+        audit.record("account.enabled", user=user, actor=actor, security=True, **({"reason": reason} if reason else {}))
     db.session.commit()
 
 

@@ -43,11 +43,14 @@ SENTENCES: dict[str, Callable[[Details], str]] = {
                               f"{_n(d.get('revoked_tokens', 0), 'token was', 'tokens were')} revoked."),
     "account.data_exported": lambda d: "You downloaded everything Hallmark holds about you.",
     "account.deleted": lambda d: f"Account {d.get('account')} was deleted.",
-    "account.disabled": lambda d: "Your account was disabled by an administrator.",
-    "account.enabled": lambda d: "Your account was enabled again by an administrator.",
+    "account.disabled": lambda d: ("Your account was disabled by an administrator"
+                                   + (f": {d['reason']}." if d.get("reason") else ".")),
+    "account.enabled": lambda d: ("Your account was enabled again by an administrator"
+                                  + (f": {d['reason']}." if d.get("reason") else ".")),
     "account.recovery_link_created": lambda d: "An administrator made a recovery link for your account.",
     "invite.created": lambda d: ("An administrator enrollment link was made." if d.get("admin")
                                  else "An enrollment link was made."),
+    "invite.expired": lambda d: "An enrollment link was ended before its time.",
     "client.added": lambda d: f"The OAuth client '{d.get('client')}' was registered.",
     "keys.rotated": lambda d: f"The token-signing key was rotated (now {d.get('kid')}).",
     "instance.backed_up": lambda d: "A backup of the instance was written.",

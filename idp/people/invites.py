@@ -46,3 +46,27 @@ def claim(token: str) -> Invite | None:
         return None
     return Invite.query.filter_by(token_hash=sha256_hex(token)).first()
 
+
+
+def pending() -> list[Invite]:
+    """Invitations not used yet and not expired, newest first."""
+    now = clock.now()
+    found: list[Invite] = (Invite.query.filter(Invite.used_at.is_(None), Invite.expires_at > now)
+                           .order_by(Invite.id.desc()).all())
+    return found
+
+
+def expire(invite_id: int, *, actor: str) -> bool:
+    """End an unused invitation now (audited); ``False`` if there is no such pending one."""
+    now = clock.now()
+    ended = (Invite.query.filter(Invite.id == invite_id, Invite.used_at.is_(None), Invite.expires_at > now)
+             .update({"expires_at": now}, synchronize_session=False))
+    if ended == 1:
+        audit.record("invite.expired", actor=actor, invite=invite_id)
+    db.session.commit()
+    return bool(ended)
+
+
+def enrollment_link(issuer: str, token: str) -> str:
+    """The link a person opens to enroll (or recover) with ``token``."""
+    return f"{issuer}/enroll/{token}"

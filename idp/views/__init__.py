@@ -6,6 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from idp.views import (
         account,
+        admin,
         device,
         email,
         enroll,
@@ -18,5 +19,5 @@ def register_blueprints(app: Flask) -> None:
         wellknown,
     )
 
-    for module in (home, wellknown, oauth, login, enroll, account, email, profile, device, tuf, health):
+    for module in (home, admin, wellknown, oauth, login, enroll, account, email, profile, device, tuf, health):
         app.register_blueprint(module.bp)

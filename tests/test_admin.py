@@ -1,0 +1,120 @@
+"""The web admin: administrators only; every change after a fresh key touch; every change audited as the
+administrator's; the audit log filtered and exported."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+
+from hallmark_testing.helpers import csrf_token, enroll
+from idp.platform import clock
+from idp.store.db import db
+from idp.store.models import AuditEvent, Credential, User
+
+LINK_RE = re.compile(r'<code id="one-time-link">(http://localhost/enroll/[A-Za-z0-9_-]+)</code>')
+
+
+def make_admin(app, client, name: str = "boss"):
+    auth = enroll(client, app, name)
+    with app.app_context():
+        User.query.filter_by(username=name).one().is_admin = True
+        db.session.commit()
+    return auth
+
+
+def post(client, path: str, **form):
+    return client.post(path, data={"csrf_token": csrf_token(client), **form})
+
+
+@pytest.mark.parametrize("method, path", [("get", "/admin"), ("get", "/admin/audit"), ("post", "/admin/invites"),
+                                          ("post", "/admin/people/someone/disable"),
+                                          ("post", "/admin/people/someone/recovery"),
+                                          ("post", "/admin/invites/1/expire")])
+def test_a_person_who_is_not_an_administrator_is_refused(app, client, method, path):
+    enroll(client, app, "plain")
+    response = client.get(path) if method == "get" else post(client, path, reason="because")
+    assert response.status_code == 403 and "for administrators" in response.get_data(as_text=True)
+
+
+def test_no_one_signed_in_is_sent_to_the_login_page(client):
+    assert client.get("/admin").status_code == 302
+
+
+def test_changes_need_a_fresh_touch(app, client, monkeypatch):
+    make_admin(app, client)
+    later = clock.now() + timedelta(minutes=10)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert client.get("/admin").status_code == 200                        # looking needs no touch
+    refused = post(client, "/admin/invites")
+    assert refused.status_code == 403 and "Confirm with your security key" in refused.get_data(as_text=True)
+
+
+def test_an_invitation_made_listed_ended_and_audited(app, client):
+    make_admin(app, client)
+    made = post(client, "/admin/invites", admin="yes")
+    link = LINK_RE.search(made.get_data(as_text=True)).group(1)
+    assert "an enrollment link for an administrator" in made.get_data(as_text=True)
+    token = link.rsplit("/", 1)[1]
+    assert client.get(f"/enroll/{token}").status_code == 200
+    page = client.get("/admin").get_data(as_text=True)
+    assert page.count('class="invite"') == 1 and "administrator" in page
+    with app.app_context():
+        event = AuditEvent.query.filter_by(event="invite.created").one()
+        assert event.actor == "boss" and event.details == {"admin": True}
+        invite_id = db.session.execute(db.text("SELECT id FROM invites WHERE used_at IS NULL")).scalar()
+    assert post(client, f"/admin/invites/{invite_id}/expire").status_code == 302
+    assert client.get(f"/enroll/{token}").status_code == 404
+    assert post(client, f"/admin/invites/{invite_id}/expire").status_code == 404
+    with app.app_context():
+        assert AuditEvent.query.filter_by(event="invite.expired", actor="boss").count() == 1
+
+
+def test_disabling_needs_a_reason_and_is_audited_as_the_administrator(app, client):
+    enroll(app.test_client(), app, "worker")
+    make_admin(app, client)
+    without = post(client, "/admin/people/worker/disable", reason="  ")
+    assert "Give a reason" in client.get(without.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert User.query.filter_by(username="worker").one().disabled_at is None
+    assert post(client, "/admin/people/worker/disable", reason="lost laptop").status_code == 302
+    with app.app_context():
+        assert User.query.filter_by(username="worker").one().disabled_at is not None
+        event = AuditEvent.query.filter_by(event="account.disabled").one()
+        assert event.actor == "boss" and event.details["reason"] == "lost laptop"
+    again = post(client, "/admin/people/worker/disable", reason="twice")
+    assert "already disabled" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert post(client, "/admin/people/worker/enable", reason="found it").status_code == 302
+    with app.app_context():
+        assert User.query.filter_by(username="worker").one().disabled_at is None
+
+
+def test_a_recovery_link_is_shown_once_and_audited(app, client):
+    enroll(app.test_client(), app, "forgetful")
+    make_admin(app, client)
+    made = post(client, "/admin/people/forgetful/recovery")
+    assert "a recovery link for forgetful" in made.get_data(as_text=True) and LINK_RE.search(made.get_data(as_text=True))
+    assert post(client, "/admin/people/nobody/recovery").status_code == 404
+    with app.app_context():
+        assert AuditEvent.query.filter_by(event="account.recovery_link_created", actor="boss").count() == 1
+
+
+def test_the_audit_log_filters_and_exports_without_spreadsheet_formulas(app, client):
+    typist = app.test_client()
+    enroll(typist, app, "typist")
+    with app.app_context():
+        key = Credential.query.join(User).filter(User.username == "typist").one().id
+    post(typist, f"/account/keys/{key}/rename", name="=HYPERLINK(1)")
+    make_admin(app, client)
+    page = client.get("/admin/audit?person=typist").get_data(as_text=True)
+    assert "You renamed the key" in page and "You enrolled" in page and "boss" not in page.split("<tbody>")[1]
+    exported = client.get("/admin/audit?person=typist&format=json").get_json()
+    assert {e["event"] for e in exported} >= {"user.enrolled", "credential.renamed"}
+    rows = list(csv.reader(io.StringIO(client.get("/admin/audit?event=credential.renamed&format=csv")
+                                       .get_data(as_text=True))))
+    assert rows[0] == ["at", "event", "actor", "user_id", "security", "details"] and len(rows) == 2
+    assert "=HYPERLINK" in rows[1][5] and not rows[1][5].startswith("=")
+    assert client.get("/admin?q=typ").get_data(as_text=True).count('class="person"') == 1
