@@ -33,7 +33,8 @@ def post(client, path: str, **form):
 @pytest.mark.parametrize("method, path", [("get", "/admin"), ("get", "/admin/audit"), ("post", "/admin/invites"),
                                           ("post", "/admin/people/someone/disable"),
                                           ("post", "/admin/people/someone/recovery"),
-                                          ("post", "/admin/invites/1/expire")])
+                                          ("post", "/admin/invites/1/expire"), ("get", "/admin/instance"),
+                                          ("post", "/admin/clients/web/remove"), ("post", "/admin/keys/rotate")])
 def test_a_person_who_is_not_an_administrator_is_refused(app, client, method, path):
     enroll(client, app, "plain")
     response = client.get(path) if method == "get" else post(client, path, reason="because")
@@ -118,3 +119,25 @@ def test_the_audit_log_filters_and_exports_without_spreadsheet_formulas(app, cli
     assert rows[0] == ["at", "event", "actor", "user_id", "security", "details"] and len(rows) == 2
     assert "=HYPERLINK" in rows[1][5] and not rows[1][5].startswith("=")
     assert client.get("/admin?q=typ").get_data(as_text=True).count('class="person"') == 1
+
+
+def test_the_instance_page_lists_clients_and_keys_removes_a_client_and_rotates_keys(app, client):
+    from idp.oauth.client_records import register
+    from idp.store.models import SigningKey
+
+    make_admin(app, client)
+    with app.app_context():
+        register("web", "Web", ["https://app.example/cb"], confidential=True)
+        active = SigningKey.query.filter_by(state="active").one().kid
+    page = client.get("/admin/instance").get_data(as_text=True)
+    assert page.count('class="client"') == 2 and page.count('class="signing-key"') == 2
+    assert "No Sigstore stack here" in page and "No TUF repository yet" in page
+    assert post(client, "/admin/clients/sigstore/remove").status_code == 302
+    assert "cannot be removed" in client.get("/admin/instance").get_data(as_text=True)
+    assert post(client, "/admin/clients/web/remove").status_code == 302
+    assert client.get("/admin/instance").get_data(as_text=True).count('class="client"') == 1
+    assert post(client, "/admin/keys/rotate").status_code == 302
+    with app.app_context():
+        assert SigningKey.query.filter_by(state="active").one().kid != active
+        assert AuditEvent.query.filter_by(event="keys.rotated", actor="boss").count() == 1
+        assert AuditEvent.query.filter_by(event="client.removed", actor="boss").count() == 1

@@ -107,3 +107,16 @@ def register(client_id: str, name: str, redirect_uris: list[str], *, confidentia
     db.session.commit()
     ttlcache.forget("clients")
     return client, secret
+
+
+def remove(client_id: str, *, actor: str) -> None:
+    """Remove a registered client (audited); the ``sigstore`` client that signing needs cannot be removed."""
+    if client_id == SIGSTORE_CLIENT_ID:
+        raise ClientRecordError("the sigstore client is what signing uses; it cannot be removed")
+    client = find(client_id)
+    if client is None:
+        raise ClientRecordError(f"no client {client_id!r}")
+    db.session.delete(client)
+    audit.record("client.removed", actor=actor, client=client_id)
+    db.session.commit()
+    ttlcache.forget("clients")

@@ -52,6 +52,7 @@ SENTENCES: dict[str, Callable[[Details], str]] = {
                                  else "An enrollment link was made."),
     "invite.expired": lambda d: "An enrollment link was ended before its time.",
     "client.added": lambda d: f"The OAuth client '{d.get('client')}' was registered.",
+    "client.removed": lambda d: f"The OAuth client '{d.get('client')}' was removed.",
     "keys.rotated": lambda d: f"The token-signing key was rotated (now {d.get('kid')}).",
     "instance.backed_up": lambda d: "A backup of the instance was written.",
     "account.recovered": lambda d: (f"You recovered your account with {_key(d)}; "

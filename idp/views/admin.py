@@ -11,11 +11,17 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from idp.oauth import client_records, signing_keys
 from idp.people import invites
 from idp.people.accounts import AccountError, set_disabled
 from idp.people.invites import enrollment_link
+from idp.platform import clock
 from idp.platform.config import settings
+from idp.stack.layout import Layout, StackConfigError
+from idp.stack.services import ready_urls
+from idp.stack.status import health, log_sizes
 from idp.store.models import AuditEvent, User
+from idp.tufrepo import repository_for
 from idp.web.admin_required import admin_required
 from idp.web.sessions import signed_in_user
 from idp.web.step_up import fresh_touch_required
@@ -130,3 +136,49 @@ def audit_log() -> ResponseReturnValue:
                         headers={"Content-Disposition": 'attachment; filename="hallmark-audit.csv"'})
     return render_template("admin_audit.html", events=events[:PAGE], person=request.args.get("person", ""),
                            event=request.args.get("event", ""))
+
+
+@bp.get("/admin/instance")
+@admin_required
+def instance() -> ResponseReturnValue:
+    """OAuth clients, token-signing keys, and the instance's health: database, TUF metadata, the stack."""
+    from idp.store.models import Client, SigningKey
+
+    cfg = settings()
+    expiries: dict[str, str] = {}
+    repository = repository_for(cfg.instance_path)
+    if repository.exists:
+        expiries = {role: moment.strftime("%Y-%m-%d %H:%M UTC") for role, moment in repository.expiries().items()}
+    stack_lines: list[str] = []
+    layout = Layout(cfg.instance_path / "stack")
+    if layout.config.exists():
+        try:
+            config = layout.load()
+            stack_lines = health(config, ready_urls(config)) + log_sizes(layout, clock.now())
+        except StackConfigError as exc:
+            stack_lines = [f"the stack's configuration cannot be read: {exc}"]
+    return render_template("admin_instance.html", clients=Client.query.order_by(Client.client_id).all(),
+                           keys=SigningKey.query.order_by(SigningKey.id.desc()).limit(10).all(),
+                           expiries=expiries, stack_lines=stack_lines)
+
+
+@bp.post("/admin/clients/<client_id>/remove")
+@admin_required
+@fresh_touch_required
+def remove_client(client_id: str) -> ResponseReturnValue:
+    try:
+        client_records.remove(client_id, actor=signed_in_user().username)
+    except client_records.ClientRecordError as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(f"The client '{client_id}' is removed.", "success")
+    return redirect(url_for("admin.instance"))
+
+
+@bp.post("/admin/keys/rotate")
+@admin_required
+@fresh_touch_required
+def rotate_keys() -> ResponseReturnValue:
+    key = signing_keys.rotate(settings(), actor=signed_in_user().username)
+    flash(f"Tokens are now signed with {key.kid}; the old key stays published until its tokens expire.", "success")
+    return redirect(url_for("admin.instance"))
