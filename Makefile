@@ -7,7 +7,7 @@ PORT   ?= 8080
 STACK_PORT ?= 8081
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint bench install test-deps system-deps lock sigstore-bins sigstore-js clean
+.PHONY: run test lint screens bench install test-deps system-deps lock sigstore-bins sigstore-js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ lint: install
 
 test: lint test-deps
 	$(BIN)/python -m pytest -q -n 2 tests
+
+# docs/screens/: the main pages rendered by headless Chromium (the README shows them).
+screens: test-deps
+	$(BIN)/python tools/render_screens.py
 
 bench: test-deps
 	$(BIN)/python bench/load.py --db sqlite

@@ -57,3 +57,12 @@ def test_success_is_not_styled_as_a_warning_and_refusals_are_alerts(app, client)
     refused = client.post(f"/account/keys/{key}/rename", data={"csrf_token": csrf_token(client), "name": "  "},
                           follow_redirects=True).get_data(as_text=True)
     assert '<p class="flash error" role="alert">A key needs a name.</p>' in refused
+
+
+def test_the_readme_shows_screens_that_exist():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shown = re.findall(r"\]\((docs/screens/[a-z-]+\.png)\)", (root / "README.md").read_text())
+    assert len(shown) >= 4 and all((root / path).stat().st_size > 5000 for path in shown)
