@@ -12,9 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hallmark_testing.servers import LiveServer
 from playwright.sync_api import sync_playwright
 
+from hallmark_testing.servers import LiveServer
 from idp.people import invites
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screens"
