@@ -7,7 +7,7 @@ PORT   ?= 8080
 STACK_PORT ?= 8081
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint screens bench install test-deps system-deps lock sigstore-bins sigstore-js clean
+.PHONY: run test lint screens axe bench install test-deps system-deps lock sigstore-bins sigstore-js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,20 @@ $(STAMP): pyproject.toml tests/support/pyproject.toml requirements.lock | $(BIN)
 
 install: $(STAMP)
 
-test-deps: install system-deps sigstore-bins sigstore-js
+test-deps: install system-deps sigstore-bins sigstore-js axe
 
 # sigstore-js, a judge of Hallmark's bundles (tests/judges), from its lock file.
 SIGSTORE_JS = tests/judges/sigstore_js
 sigstore-js: $(SIGSTORE_JS)/node_modules/.installed
 $(SIGSTORE_JS)/node_modules/.installed: $(SIGSTORE_JS)/package-lock.json
 	npm ci --silent --no-audit --no-fund --prefix $(SIGSTORE_JS)
+	touch $@
+
+# axe-core, the accessibility checker tests/e2e/test_accessibility.py runs in Chromium, from its lock file.
+AXE = tests/e2e/axe
+axe: $(AXE)/node_modules/.installed
+$(AXE)/node_modules/.installed: $(AXE)/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix $(AXE)
 	touch $@
 
 # The real Sigstore servers and clients, pinned in tools/sigstore.versions, built from source.
