@@ -75,6 +75,12 @@ def finish_registration(purpose: str, slots: Slots, body: dict[str, Any]) -> tup
         raise CeremonyError(str(exc), error=error) from exc
     if Credential.query.filter_by(credential_id=registered.credential_id).first() is not None:
         raise CeremonyError("This security key is already registered.", error=error)
+    if cfg.hardware_bound_only and registered.multi_device:
+        audit.record("credential.register_failed", actor=challenge.data.get("username", "anonymous"),
+                     security=True, reason="a synced passkey where only hardware-bound keys are accepted")
+        raise CeremonyError("This instance accepts only hardware-bound security keys, and this one is a synced "
+                            "passkey (it can be copied to your other devices). Use a security key such as a "
+                            "YubiKey, or a passkey your device keeps to itself.", error=error)
     return challenge, registered
 
 

@@ -32,6 +32,7 @@ from webauthn.helpers.exceptions import (
 from webauthn.helpers.structs import (
     AuthenticationCredential,
     AuthenticatorSelectionCriteria,
+    CredentialDeviceType,
     PublicKeyCredentialDescriptor,
     ResidentKeyRequirement,
     UserVerificationRequirement,
@@ -69,6 +70,7 @@ class Registered:
     aaguid: str
     backed_up: bool
     transports: list[str]
+    multi_device: bool = False          # backup eligible: a synced passkey that can be copied to other devices
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ def verify_registration(*, raw: str, challenge: bytes, rp_id: str, origin: str) 
         raise WebAuthnError("The security key registration was not accepted.", str(exc)) from exc
     return Registered(credential_id=verified.credential_id, public_key=verified.credential_public_key,
                       sign_count=verified.sign_count, aaguid=str(verified.aaguid),
-                      backed_up=bool(verified.credential_backed_up), transports=transports)
+                      backed_up=bool(verified.credential_backed_up), transports=transports,
+                      multi_device=verified.credential_device_type == CredentialDeviceType.MULTI_DEVICE)
 
 
 def parse_assertion(raw: str) -> AuthenticationCredential:

@@ -65,6 +65,7 @@ class Settings:
     device_poll_interval: int = 5
     key_passphrase: str | None = None
     fresh_touch_for_signing: bool = True
+    hardware_bound_only: bool = False       # refuse synced passkeys (backup-eligible credentials) at enrollment
     allow_oob: bool = True
     trusted_proxies: tuple[str, ...] = ()
     smtp_host: str = ""
@@ -162,6 +163,9 @@ class Settings:
             values["allow_oob"] = oob.lower() not in ("0", "false", "no", "off")
         if get("TRUSTED_PROXIES"):
             values["trusted_proxies"] = tuple(p.strip() for p in text("TRUSTED_PROXIES").split(",") if p.strip())
+        hardware = get("HARDWARE_BOUND_ONLY")
+        if hardware is not None:
+            values["hardware_bound_only"] = hardware.lower() in ("1", "true", "yes", "on")
         fresh = get("FRESH_TOUCH_FOR_SIGNING")
         if fresh is not None:
             values["fresh_touch_for_signing"] = fresh.lower() not in ("0", "false", "no", "off")
@@ -233,7 +237,7 @@ VARIABLES = frozenset({
     "HALLMARK_ORIGIN", "HALLMARK_IDENTITY", "HALLMARK_SUBJECT_DOMAIN", "HALLMARK_KEY_PASSPHRASE",
     "HALLMARK_SECRET_KEY", "HALLMARK_TOKEN_LIFETIME", "HALLMARK_CODE_LIFETIME", "HALLMARK_DEVICE_POLL_INTERVAL",
     "HALLMARK_SIGNING_RECORD_DAYS", "HALLMARK_MONITOR_CLOCK_SKEW",
-    "HALLMARK_ALLOW_OOB", "HALLMARK_FRESH_TOUCH_FOR_SIGNING",
+    "HALLMARK_ALLOW_OOB", "HALLMARK_HARDWARE_BOUND_ONLY", "HALLMARK_FRESH_TOUCH_FOR_SIGNING",
     "HALLMARK_TRUSTED_PROXIES", "HALLMARK_RATELIMIT_STORAGE", "HALLMARK_RATELIMIT_LOGIN", "HALLMARK_RATELIMIT_TOKEN",
     "HALLMARK_REDIS_URL", "HALLMARK_SMTP_HOST", "HALLMARK_SMTP_PORT", "HALLMARK_SMTP_USER",
     "HALLMARK_SMTP_PASSWORD_FILE", "HALLMARK_SMTP_FROM", "HALLMARK_SMTP_STARTTLS", "HALLMARK_PKCS11_MODULE",
