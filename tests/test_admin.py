@@ -141,3 +141,11 @@ def test_the_instance_page_lists_clients_and_keys_removes_a_client_and_rotates_k
         assert SigningKey.query.filter_by(state="active").one().kid != active
         assert AuditEvent.query.filter_by(event="keys.rotated", actor="boss").count() == 1
         assert AuditEvent.query.filter_by(event="client.removed", actor="boss").count() == 1
+
+
+def test_an_administrator_cannot_lock_themselves_out_from_the_web(app, client):
+    make_admin(app, client)
+    refused = post(client, "/admin/people/boss/disable", reason="oops")
+    assert "cannot disable or enable your own account" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert User.query.filter_by(username="boss").one().disabled_at is None

@@ -67,6 +67,10 @@ def expire_invite(invite_id: int) -> ResponseReturnValue:
 @fresh_touch_required
 def set_state(username: str, action: str) -> ResponseReturnValue:
     reason = request.form.get("reason", "").strip()[:200]
+    if username == signed_in_user().username:
+        flash("You cannot disable or enable your own account here: ask another administrator, or use "
+              "'hallmark user disable' on the server.", "error")
+        return redirect(url_for("admin.people", q=username))
     if not reason:
         flash("Give a reason: it is kept in the audit log and shown to the person.", "error")
         return redirect(url_for("admin.people", q=username))
