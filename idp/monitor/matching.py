@@ -117,39 +117,32 @@ def judge(certificate: x509.Certificate, identity: str, logged_at: datetime, log
     serial, not_before, skew = serial_of(certificate), certificate.not_valid_before_utc, matcher.skew
     row = {"log_index": log_index, "serial": serial, "identity": identity, "user_id": user.id if user else None,
            "signing_record_id": record.id if record else None, "not_before": not_before, "logged_at": logged_at}
+    user_id = user.id if user else None
+    issued = f"A signing certificate for '{identity}' (serial {serial}) was issued at {_when(not_before)}"
+
+    def flagged(key: str, kind: str, what: str, severity: str = CRITICAL) -> Finding:
+        return Finding(key=key, kind=kind, severity=severity, serial=serial, user_id=user_id,
+                       sentence=f"{what} {WHAT_TO_DO}")
+
+    if user is None or record is None:
+        return row, [flagged(f"no-login:{serial}", "certificate_without_login",
+                             f"{issued}, but Hallmark made no signing login for it then: its token was forged with "
+                             "a leaked token-signing key, or the CA misissued it.")]
     findings: list[Finding] = []
-    who = f"'{identity}'"
-    if record is None:
-        findings.append(Finding(
-            key=f"no-login:{serial}", kind="certificate_without_login", severity=CRITICAL, serial=serial,
-            user_id=user.id if user else None,
-            sentence=(f"A signing certificate for {who} (serial {serial}) was issued at {_when(not_before)}, but "
-                      "Hallmark made no signing login for it then: its token was forged with a leaked "
-                      f"token-signing key, or the CA misissued it. {WHAT_TO_DO}")))
-        return row, findings
-    assert user is not None
     if user.disabled_at is not None and user.disabled_at <= not_before + skew:
-        findings.append(Finding(
-            key=f"disabled:{serial}", kind="certificate_for_disabled_account", severity=CRITICAL, serial=serial,
-            user_id=user.id,
-            sentence=(f"A signing certificate for {who} (serial {serial}) was issued at {_when(not_before)}, after "
-                      f"the account was disabled ({_when(user.disabled_at)}), from a token minted before. "
-                      f"{WHAT_TO_DO}")))
+        findings.append(flagged(f"disabled:{serial}", "certificate_for_disabled_account",
+                                f"{issued}, after the account was disabled ({_when(user.disabled_at)}), from a token "
+                                "minted before."))
     key = matcher.key(record.credential_id)
     if key is not None and key.revoked_at is not None and key.revoked_at <= not_before + skew:
-        findings.append(Finding(
-            key=f"revoked-key:{serial}", kind="certificate_after_key_revoked", severity=CRITICAL, serial=serial,
-            user_id=user.id,
-            sentence=(f"A signing certificate for {who} (serial {serial}) was issued at {_when(not_before)} from "
-                      f"a login with the key '{key.name}', which was revoked at {_when(key.revoked_at)}. "
-                      f"{WHAT_TO_DO}")))
+        findings.append(flagged(f"revoked-key:{serial}", "certificate_after_key_revoked",
+                                f"{issued} from a login with the key '{key.name}', which was revoked at "
+                                f"{_when(key.revoked_at)}."))
     earlier = matcher.used.get(record.id, 0)
     matcher.used[record.id] = earlier + 1
     if earlier >= 1:
-        findings.append(Finding(
-            key=f"reused:{record.id}:{earlier + 1}", kind="token_reused", severity=WARNING, serial=serial,
-            user_id=user.id,
-            sentence=(f"{earlier + 1} signing certificates for {who} came from one signing login "
-                      f"({_when(record.issued_at)}, client '{record.client_id}'); a signing client asks for one. "
-                      f"The token may have been stolen and used again. {WHAT_TO_DO}")))
+        findings.append(flagged(f"reused:{record.id}:{earlier + 1}", "token_reused",
+                                f"{earlier + 1} signing certificates for '{identity}' came from one signing login "
+                                f"({_when(record.issued_at)}, client '{record.client_id}'); a signing client asks "
+                                "for one. The token may have been stolen and used again.", WARNING))
     return row, findings

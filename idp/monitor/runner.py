@@ -120,19 +120,17 @@ def _match_ct_bundle(found: list[entries.CtEntry], matcher: Matcher, report_: Pa
 
 def _match_rekor_bundle(found: list[entries.RekorEntry], matcher: Matcher, report_: PassReport) -> None:
     """Keep the bundle's signatures made with this issuer's certificates; report those of flagged ones."""
-    ours = [(entry, serial_of(entry.certificate)) for entry in found
+    ours = [(entry, serial_of(entry.certificate), entry.certificate.not_valid_before_utc) for entry in found
             if entry.certificate is not None and for_this_issuer(entry.certificate, matcher.settings) is not None]
     if not ours:
         return
     db.session.execute(insert(table_of(MonitoredSignature)), [
         {"log_index": entry.index, "serial": serial, "kind": entry.kind, "digest": entry.digest,
-         "signed_at": entry.certificate.not_valid_before_utc}
-        for entry, serial in ours if entry.certificate is not None])
+         "signed_at": signed_at} for entry, serial, signed_at in ours])
     flagged = {row.serial: row for row in MonitorFinding.query.filter(
-        MonitorFinding.serial.in_({serial for _, serial in ours}), MonitorFinding.severity == CRITICAL)}
-    for entry, serial in ours:
-        if serial in flagged and entry.certificate is not None:
-            signed_at = entry.certificate.not_valid_before_utc
+        MonitorFinding.serial.in_({serial for _, serial, _ in ours}), MonitorFinding.severity == CRITICAL)}
+    for entry, serial, signed_at in ours:
+        if serial in flagged:
             _found(report_, Finding(
                 key=f"signed-with-flagged:{entry.index}", kind="signature_with_flagged_certificate",
                 severity=CRITICAL, serial=serial, user_id=flagged[serial].user_id,

@@ -5,17 +5,13 @@ ever issued to them and must never name someone else."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from idp.people import audit
+from idp.people.ownership import tables_of_a_person
 from idp.people.session_revocation import revoke_all_of
 from idp.store.db import db, execute
 from idp.store.models import RetiredUsername, User
-
-# Rows that are the person's, deleted with the account (the order keeps foreign keys satisfied).
-OWNED = ("issued_tokens", "login_grants", "authorization_codes", "signing_records", "browser_sessions",
-         "email_verifications", "challenges", "device_codes", "monitored_certificates", "monitor_findings",
-         "audit_events", "credentials")
 
 
 def delete_account(user: User, *, actor: str) -> None:
@@ -23,8 +19,10 @@ def delete_account(user: User, *, actor: str) -> None:
     number, name = user.id, user.username
     revoke_all_of(number)
     tables = db.metadata.tables
-    for table_name in OWNED:
-        table = tables[table_name]
+    certificates, signatures = tables["monitored_certificates"], tables["monitored_signatures"]
+    execute(delete(signatures).where(signatures.c.serial.in_(
+        select(certificates.c.serial).where(certificates.c.user_id == number))), {})
+    for table in reversed(tables_of_a_person()):         # children before the rows they point at
         execute(delete(table).where(table.c.user_id == number), {})
     invites = tables["invites"]
     execute(update(invites).where(invites.c.used_by == number).values(used_by=None), {})

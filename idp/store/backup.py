@@ -42,7 +42,8 @@ def _base(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
     return base
 
 
-def _encode(value: Any, column_type: TypeEngine[Any]) -> Any:
+def encode(value: Any, column_type: TypeEngine[Any]) -> Any:
+    """A column value as JSON takes it: bytes in base64, times in ISO 8601 (the backup and the data export)."""
     column_type = _base(column_type)
     if value is None:
         return None
@@ -82,7 +83,7 @@ def snapshot(instance_path: Path) -> Document:
             revision = _revision(connection)
             for table in db.metadata.sorted_tables:
                 rows = connection.execute(select(table)).mappings().all()
-                tables[table.name] = [{c.name: _encode(row[c.name], c.type) for c in table.columns} for row in rows]
+                tables[table.name] = [{c.name: encode(row[c.name], c.type) for c in table.columns} for row in rows]
     found = {name: (instance_path / name).read_text() for name in SECRET_FILES if (instance_path / name).exists()}
     return {"format": FORMAT, "version": 1, "schema_revision": revision,
             "created_at": clock.now().isoformat(), "tables": tables, "secrets": found}

@@ -32,3 +32,17 @@ def publish_trust_config(instance_path: Path, targets: dict[str, bytes]) -> Path
     root = instance_path / "tuf" / "root.json"
     root.write_bytes((repository.folder / f"{repository.root_version()}.root.json").read_bytes())
     return root
+
+
+def root_fingerprint(instance_path: Path) -> tuple[int, str] | None:
+    """(version, SHA-256) of the root that ``hallmark tuf export-root`` hands out: what people pin."""
+    import hashlib
+
+    from idp.tufrepo.repository import RepositoryError
+
+    repository = repository_for(instance_path)
+    try:
+        version = repository.root_version()
+    except RepositoryError:
+        return None
+    return version, hashlib.sha256((repository.folder / f"{version}.root.json").read_bytes()).hexdigest()

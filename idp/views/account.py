@@ -27,7 +27,7 @@ from idp.people.personal_data import personal_data
 from idp.people.session_revocation import revoke_own
 from idp.platform.config import settings
 from idp.store.db import db
-from idp.views.home import root_fingerprint
+from idp.tufrepo import root_fingerprint
 from idp.web import sessions
 from idp.web.extensions import limiter, login_limit
 from idp.web.jsonbody import json_object
@@ -53,7 +53,8 @@ def page() -> str:
                            authenticator_name=authenticator_name,
                            email_mode=settings().identity_mode == "email",
                            browser_sessions=sessions.active_sessions(user.id), this_session=this_session().id,
-                           history=signing_history(user.id), issuer=settings().issuer, root=root_fingerprint())
+                           history=signing_history(user.id), issuer=settings().issuer,
+                           root=root_fingerprint(settings().instance_path))
 
 
 @bp.post("/account/data")
