@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import email
-import re
-import time
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
@@ -23,41 +19,18 @@ from hallmark_testing.helpers import (
     pkce_pair,
     sigstore_token,
 )
+from hallmark_testing.mail import smtp_server
 from hallmark_testing.servers import free_port
 from idp import create_app
 from idp.people.identity import fulcio_config
 from idp.platform import clock
 from idp.platform.config import ConfigError, Settings
 
-LINK_RE = re.compile(r"http://localhost/account/email/verify/[A-Za-z0-9_-]+")
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
-        return "250 OK"
-
-    def link_for(self, address: str) -> str:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            for recipients, body in self.messages:
-                if address in recipients:
-                    text = email.message_from_string(body).get_payload(decode=True).decode()
-                    return LINK_RE.search(text).group(0)
-            time.sleep(0.05)
-        raise AssertionError(f"no mail to {address}")
-
 
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+    with smtp_server() as (inbox, port):
+        yield inbox, port
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,8 @@ from contextlib import contextmanager
 from aiosmtpd.controller import Controller
 
 from hallmark_testing.servers import free_port
+
+CONFIRMATION_LINK = re.compile(r"https?://[^\s/]+/account/email/verify/[A-Za-z0-9_-]+")
 
 
 class Inbox:
@@ -30,6 +33,14 @@ class Inbox:
                 return found
             time.sleep(0.05)
         raise AssertionError(f"no mail to {address}")
+
+    def link_for(self, address: str) -> str:
+        """The email confirmation link mailed to ``address`` (waits for it)."""
+        for text in self.text_to(address):
+            found = CONFIRMATION_LINK.search(text)
+            if found:
+                return found.group(0)
+        raise AssertionError(f"no confirmation link in the mail to {address}")
 
 
 @contextmanager
