@@ -68,6 +68,22 @@ def _session_secret(instance: Path) -> str:
     return _instance_secret(instance, "secret-key")
 
 
+def _check_metadata(settings: Settings) -> None:
+    """A configured FIDO metadata BLOB must verify before the server starts (a stale one only warns:
+    sign-ins go on, new keys are refused until it is replaced)."""
+    from idp.ceremony.attestation import metadata_file
+    from idp.ceremony.metadata import MetadataError
+    from idp.platform import clock
+
+    source = metadata_file(settings)
+    if source is None:
+        return
+    try:
+        source.current(clock.now())
+    except MetadataError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def create_app(settings: Settings | None = None, *, create_schema: bool = False) -> Flask:
     """The app factory. ``settings`` default to the ``HALLMARK_*`` environment."""
     from flask import Flask
@@ -99,6 +115,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
         JSON_SORT_KEYS=False,
     )
     app.extensions["hallmark"] = settings
+    _check_metadata(settings)
     if settings.trusted_proxies:
         from idp.web.proxy import TrustedProxy
 

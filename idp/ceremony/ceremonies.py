@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from idp.ceremony import challenges, webauthn
+from idp.ceremony import attestation, challenges, webauthn
 from idp.ceremony.challenges import IssuedChallenge
 from idp.people import audit
 from idp.people.accounts import Account
@@ -53,12 +53,21 @@ def begin_registration(purpose: str, slots: Slots, *, username: str, user_handle
     cfg = settings()
     challenge = challenges.issue(purpose, slots, username=username, user_handle=user_handle.hex(), **data)
     return webauthn.registration_options(rp_id=cfg.rp_id, rp_name=cfg.rp_name, user_handle=user_handle,
-                                         username=username, challenge=challenge, exclude=exclude)
+                                         username=username, challenge=challenge, exclude=exclude,
+                                         attestation=attestation.asks_for_attestation(cfg))
 
 
-def finish_registration(purpose: str, slots: Slots, body: dict[str, Any]) -> tuple[IssuedChallenge,
-                                                                                  webauthn.Registered]:
-    """Consume the challenge, verify the response, refuse a known credential id."""
+@dataclass(frozen=True)
+class NewKey:
+    """A registration that passed every check: the key, and what its attestation proved."""
+
+    registered: webauthn.Registered
+    attested: attestation.Attested
+
+
+def finish_registration(purpose: str, slots: Slots, body: dict[str, Any]) -> tuple[IssuedChallenge, NewKey]:
+    """Consume the challenge, verify the response, refuse a known credential id, apply the hardware-bound
+    and attestation policies."""
     error = "registration_failed"
     raw = credential_json(body, error)
     challenge = challenges.consume(purpose, slots)
@@ -81,15 +90,25 @@ def finish_registration(purpose: str, slots: Slots, body: dict[str, Any]) -> tup
         raise CeremonyError("This instance accepts only hardware-bound security keys, and this one is a synced "
                             "passkey (it can be copied to your other devices). Use a security key such as a "
                             "YubiKey, or a passkey your device keeps to itself.", error=error)
-    return challenge, registered
+    try:
+        attested = attestation.evaluate(cfg, registered.attestation_object, registered.client_data_hash,
+                                        multi_device=registered.multi_device, now=clock.now())
+    except attestation.AttestationRefused as exc:
+        log.warning("key registration refused: %s", exc.reason)
+        audit.record("credential.register_failed", actor=challenge.data.get("username", "anonymous"),
+                     security=True, reason=exc.reason)
+        raise CeremonyError(str(exc), error=error) from exc
+    return challenge, NewKey(registered=registered, attested=attested)
 
 
-def new_credential(user: User, registered: webauthn.Registered, name: str) -> Credential:
-    """A credential row for ``registered`` (not yet committed)."""
+def new_credential(user: User, key: NewKey, name: str) -> Credential:
+    """A credential row for the new ``key`` (not yet committed)."""
+    registered = key.registered
     cred = Credential(user=user, credential_id=registered.credential_id, public_key=registered.public_key,
                       sign_count=registered.sign_count, aaguid=registered.aaguid, name=name,
                       transports=registered.transports, backed_up=registered.backed_up,
-                      discoverable=True)
+                      discoverable=True, attested_model=key.attested.model,
+                      hardware_attested=key.attested.hardware)
     db.session.add(cred)
     return cred
 

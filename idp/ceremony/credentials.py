@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from idp.ceremony import webauthn
-from idp.ceremony.ceremonies import new_credential
+from idp.ceremony.ceremonies import NewKey, new_credential
 from idp.people import audit
 from idp.people.session_revocation import revoke_made_with
 from idp.platform import clock
@@ -38,9 +37,9 @@ def own(user: User, cred_id: int) -> Credential:
     return cred
 
 
-def add(user: User, registered: webauthn.Registered, name: str) -> Credential:
+def add(user: User, key: NewKey, name: str) -> Credential:
     """Add the key just registered to ``user``'s account."""
-    cred = new_credential(user, registered, name)
+    cred = new_credential(user, key, name)
     db.session.flush()
     audit.record("credential.added", user=user, credential=cred.name)
     db.session.commit()

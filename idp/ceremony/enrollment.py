@@ -12,8 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from idp.ceremony import webauthn
-from idp.ceremony.ceremonies import Slots, begin_registration, new_credential
+from idp.ceremony.ceremonies import NewKey, Slots, begin_registration, new_credential
 from idp.ceremony.challenges import IssuedChallenge
 from idp.people import audit, invites
 from idp.people.account_deletion import retired
@@ -58,7 +57,7 @@ def registration_options(token: str, slots: Slots, body: dict[str, Any]) -> str:
                               invite=sha256_hex(token))
 
 
-def complete(token: str, challenge: IssuedChallenge, registered: webauthn.Registered,
+def complete(token: str, challenge: IssuedChallenge, key: NewKey,
              name: str) -> tuple[User, Credential]:
     """Claim the invitation and create the account with its first key — or, for a recovery link, add
     the key to the account and revoke every key and session it had. Not committed."""
@@ -69,12 +68,12 @@ def complete(token: str, challenge: IssuedChallenge, registered: webauthn.Regist
         raise Refused(LINK_GONE, 404, "invalid_invite")
     user = recovering(invite)
     if user is not None:
-        return user, _recover(invite, user, registered, name)
+        return user, _recover(invite, user, key, name)
     username = challenge.data["username"]
     user = User(username=username, webauthn_user_id=bytes.fromhex(challenge.data["user_handle"]),
                 is_admin=invite.is_admin)
     db.session.add(user)
-    cred = new_credential(user, registered, name)
+    cred = new_credential(user, key, name)
     try:
         db.session.flush()
     except IntegrityError:
@@ -85,12 +84,12 @@ def complete(token: str, challenge: IssuedChallenge, registered: webauthn.Regist
     return user, cred
 
 
-def _recover(invite: Invite, user: User, registered: webauthn.Registered, name: str) -> Credential:
+def _recover(invite: Invite, user: User, key: NewKey, name: str) -> Credential:
     """Add the new key to the account the recovery link names, and revoke every key it had."""
     revoked = [c.name for c in user.active_credentials]
     for old in user.active_credentials:
         old.revoked_at = clock.now()
-    cred = new_credential(user, registered, name)
+    cred = new_credential(user, key, name)
     invite.used_by = user.id
     ended = revoke_all_of(user.id)          # every browser signed in before the recovery
     db.session.flush()

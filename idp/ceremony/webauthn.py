@@ -5,6 +5,7 @@ Policy: user verification required; discoverable credentials preferred; ES256/Ed
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from webauthn.helpers.exceptions import (
     WebAuthnException,
 )
 from webauthn.helpers.structs import (
+    AttestationConveyancePreference,
     AuthenticationCredential,
     AuthenticatorSelectionCriteria,
     CredentialDeviceType,
@@ -71,6 +73,8 @@ class Registered:
     backed_up: bool
     transports: list[str]
     multi_device: bool = False          # backup eligible: a synced passkey that can be copied to other devices
+    attestation_object: bytes = b""     # for the attestation policy (idp/ceremony/attestation.py)
+    client_data_hash: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,9 @@ class Asserted:
 
 
 def registration_options(*, rp_id: str, rp_name: str, user_handle: bytes, username: str,
-                         challenge: bytes, exclude: list[bytes]) -> str:
-    """Options JSON for ``navigator.credentials.create()``."""
+                         challenge: bytes, exclude: list[bytes], attestation: bool = False) -> str:
+    """Options JSON for ``navigator.credentials.create()``; ``attestation`` asks the key to prove its model
+    (``direct``), otherwise the browser is told not to send it (``none``)."""
     options = generate_registration_options(
         rp_id=rp_id, rp_name=rp_name, user_id=user_handle, user_name=username,
         user_display_name=username, challenge=challenge, timeout=300000,
@@ -91,6 +96,7 @@ def registration_options(*, rp_id: str, rp_name: str, user_handle: bytes, userna
             user_verification=UserVerificationRequirement.REQUIRED),
         exclude_credentials=[PublicKeyCredentialDescriptor(id=c) for c in exclude],
         supported_pub_key_algs=ALGORITHMS,
+        attestation=AttestationConveyancePreference.DIRECT if attestation else AttestationConveyancePreference.NONE,
     )
     return options_to_json(options)
 
@@ -126,7 +132,9 @@ def verify_registration(*, raw: str, challenge: bytes, rp_id: str, origin: str) 
     return Registered(credential_id=verified.credential_id, public_key=verified.credential_public_key,
                       sign_count=verified.sign_count, aaguid=str(verified.aaguid),
                       backed_up=bool(verified.credential_backed_up), transports=transports,
-                      multi_device=verified.credential_device_type == CredentialDeviceType.MULTI_DEVICE)
+                      multi_device=verified.credential_device_type == CredentialDeviceType.MULTI_DEVICE,
+                      attestation_object=verified.attestation_object,
+                      client_data_hash=hashlib.sha256(credential.response.client_data_json).digest())
 
 
 def parse_assertion(raw: str) -> AuthenticationCredential:

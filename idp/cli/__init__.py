@@ -15,12 +15,14 @@ COMMANDS = {
     "digest": "digest", "db": "db", "invite": "invites", "keys": "keys", "client": "oauth_clients",
     "fulcio-config": "fulcio", "tuf": "tuf", "stack": "stack", "monitor": "monitor", "trust": "trust",
     "backup": "backup:backup_command", "restore": "backup:restore_command", "user": "users",
+    "attestation": "attestation",
 }
 
 
 # What `hallmark --help` lists, without importing every command (that loads Flask and sigstore, ~2 s).
 # tests/test_cli.py checks that each line is the command's own first docstring sentence.
 SUMMARIES = {
+    "attestation": "Which authenticator models may register.",
     "attest": "Attest FILES: an in-toto statement about each, signed as a DSSE bundle (as PEP 740 uses).",
     "backup": "Write a consistent snapshot (database, keys, secrets).",
     "client": "OAuth clients.",

@@ -29,7 +29,7 @@ from idp.platform.config import settings
 from idp.platform.secretfiles import sha256_hex
 from idp.store import inline_sweep
 from idp.store.db import db, execute, table_of
-from idp.store.models import AuthorizationCode, DeviceCode, IssuedToken, User
+from idp.store.models import AuthorizationCode, Credential, DeviceCode, IssuedToken, User
 from idp.store.states import DeviceStatus
 
 
@@ -54,7 +54,11 @@ _REQUESTER: ContextVar[str] = ContextVar("device_requester", default="")   # thi
 # The statements of the token hot path, built once (building one per request costs more than running it).
 CODES = table_of(AuthorizationCode)
 INSERT_CODE = insert(CODES)
-SELECT_CODE = select(CODES).where(CODES.c.code_hash == bindparam("hash"))
+CREDENTIALS = table_of(Credential)
+# With the touched key's attestation result, for the ID token's ``amr``.
+SELECT_CODE = (select(CODES, CREDENTIALS.c.hardware_attested)
+               .outerjoin(CREDENTIALS, CREDENTIALS.c.id == CODES.c.credential_id)
+               .where(CODES.c.code_hash == bindparam("hash")))
 CONSUME_CODE = (update(CODES).where(CODES.c.id == bindparam("code_id"), CODES.c.used_at.is_(None))
                 .values(used_at=bindparam("now")))
 
@@ -77,6 +81,7 @@ class RedeemableCode(AuthorizationCodeMixin):  # type: ignore[misc]
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None
+    hardware_attested: bool | None = None
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri
@@ -94,10 +99,11 @@ class RedeemableCode(AuthorizationCodeMixin):  # type: ignore[misc]
         return None
 
     def get_amr(self) -> list[str]:
-        """RFC 8176 methods that were verified: proof of possession of a key, and the person's
-        presence at it. Not ``hwk``: attestation is ``none``, so a software authenticator looks the
-        same as a hardware one (finding F12)."""
-        return ["pop", "user"]
+        """RFC 8176 methods that were verified: proof of possession of a key, and the person's presence
+        at it; ``hwk`` only when the key's attestation proved a model that keeps its keys in hardware
+        (idp/ceremony/attestation.py). Without attestation a software key looks like a hardware one
+        (finding F12)."""
+        return ["hwk", "pop", "user"] if self.hardware_attested else ["pop", "user"]
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]

@@ -66,6 +66,10 @@ class Settings:
     key_passphrase: str | None = None
     fresh_touch_for_signing: bool = True
     hardware_bound_only: bool = False       # refuse synced passkeys (backup-eligible credentials) at enrollment
+    mds_blob: str = ""                      # the FIDO metadata BLOB (docs/attestation.md)
+    mds_root: str = ""                      # the root certificate its signature must chain to
+    attestation_required: bool = False      # refuse keys that do not prove their model
+    allowed_aaguids: tuple[str, ...] = ()   # only these models (implies attestation_required)
     allow_oob: bool = True
     trusted_proxies: tuple[str, ...] = ()
     smtp_host: str = ""
@@ -166,6 +170,16 @@ class Settings:
         hardware = get("HARDWARE_BOUND_ONLY")
         if hardware is not None:
             values["hardware_bound_only"] = hardware.lower() in ("1", "true", "yes", "on")
+        if get("MDS_BLOB"):
+            values["mds_blob"] = text("MDS_BLOB")
+        if get("MDS_ROOT"):
+            values["mds_root"] = text("MDS_ROOT")
+        required = get("ATTESTATION_REQUIRED")
+        if required is not None:
+            values["attestation_required"] = required.lower() in ("1", "true", "yes", "on")
+        if get("ALLOWED_AAGUIDS"):
+            values["allowed_aaguids"] = tuple(a.strip().lower() for a in text("ALLOWED_AAGUIDS").split(",")
+                                              if a.strip())
         fresh = get("FRESH_TOUCH_FOR_SIGNING")
         if fresh is not None:
             values["fresh_touch_for_signing"] = fresh.lower() not in ("0", "false", "no", "off")
@@ -216,9 +230,27 @@ class Settings:
                 ipaddress.ip_network(proxy, strict=False)
             except ValueError:
                 raise ConfigError(f"HALLMARK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
+        self._check_attestation_policy()
         return replace(self, identity_mode=mode, origin=origin, rp_id=rp_id, subject_domain=subject_domain,
                         instance_path=instance, database_url=database_url)
 
+
+    def _check_attestation_policy(self) -> None:
+        for aaguid in self.allowed_aaguids:
+            if not AAGUID.fullmatch(aaguid):
+                raise ConfigError(f"HALLMARK_ALLOWED_AAGUIDS: {aaguid!r} is not an AAGUID "
+                                  "(like cb69481e-8ff7-4039-93ec-0a2729a154a8)")
+        if bool(self.mds_blob) != bool(self.mds_root):
+            raise ConfigError("HALLMARK_MDS_BLOB and HALLMARK_MDS_ROOT go together: the BLOB is trusted only "
+                              "when its signature chains to the FIDO root certificate")
+        wants = ("HALLMARK_ALLOWED_AAGUIDS" if self.allowed_aaguids
+                 else "HALLMARK_ATTESTATION_REQUIRED" if self.attestation_required else "")
+        if wants and not self.mds_blob:
+            raise ConfigError(f"{wants} needs HALLMARK_MDS_BLOB and HALLMARK_MDS_ROOT: a key's model is known "
+                              "only when its attestation chains to that model's root in the FIDO metadata")
+
+
+AAGUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def settings() -> Settings:
@@ -237,7 +269,8 @@ VARIABLES = frozenset({
     "HALLMARK_ORIGIN", "HALLMARK_IDENTITY", "HALLMARK_SUBJECT_DOMAIN", "HALLMARK_KEY_PASSPHRASE",
     "HALLMARK_SECRET_KEY", "HALLMARK_TOKEN_LIFETIME", "HALLMARK_CODE_LIFETIME", "HALLMARK_DEVICE_POLL_INTERVAL",
     "HALLMARK_SIGNING_RECORD_DAYS", "HALLMARK_MONITOR_CLOCK_SKEW",
-    "HALLMARK_ALLOW_OOB", "HALLMARK_HARDWARE_BOUND_ONLY", "HALLMARK_FRESH_TOUCH_FOR_SIGNING",
+    "HALLMARK_ALLOW_OOB", "HALLMARK_HARDWARE_BOUND_ONLY", "HALLMARK_MDS_BLOB", "HALLMARK_MDS_ROOT",
+    "HALLMARK_ATTESTATION_REQUIRED", "HALLMARK_ALLOWED_AAGUIDS", "HALLMARK_FRESH_TOUCH_FOR_SIGNING",
     "HALLMARK_TRUSTED_PROXIES", "HALLMARK_RATELIMIT_STORAGE", "HALLMARK_RATELIMIT_LOGIN", "HALLMARK_RATELIMIT_TOKEN",
     "HALLMARK_REDIS_URL", "HALLMARK_SMTP_HOST", "HALLMARK_SMTP_PORT", "HALLMARK_SMTP_USER",
     "HALLMARK_SMTP_PASSWORD_FILE", "HALLMARK_SMTP_FROM", "HALLMARK_SMTP_STARTTLS", "HALLMARK_PKCS11_MODULE",

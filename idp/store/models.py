@@ -14,6 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -93,6 +94,11 @@ class Credential(Model):
     transports: Mapped[list[Any]] = mapped_column(JSON, default=list, nullable=False)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     backed_up: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # What the attestation proved (idp/ceremony/attestation.py): the model's name in the FIDO metadata, or
+    # None (not disclosed); and whether that model keeps its keys in hardware and this one cannot be copied.
+    attested_model: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    hardware_attested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                    nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

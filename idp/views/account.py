@@ -17,7 +17,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from idp.ceremony import challenges, credentials, webauthn
-from idp.ceremony.aaguids import authenticator_name
 from idp.ceremony.ceremonies import CeremonyError, begin_registration, finish_assertion, finish_registration, key_name
 from idp.monitor.history import signing_history
 from idp.people import audit
@@ -50,7 +49,6 @@ def page() -> str:
     return render_template("account.html", user=user, credentials=user.active_credentials,
                            subject=subject_for(user, settings()), events=events[:EVENTS_PER_PAGE],
                            activity_page=current, older=len(events) > EVENTS_PER_PAGE,
-                           authenticator_name=authenticator_name,
                            email_mode=settings().identity_mode == "email",
                            browser_sessions=sessions.active_sessions(user.id), this_session=this_session().id,
                            history=signing_history(user.id), issuer=settings().issuer,
@@ -166,10 +164,10 @@ def add_key_options() -> Response:
 def add_key_verify() -> Response:
     user = signed_in_user()
     body = json_object()
-    challenge, registered = finish_registration("add-key", session, body)
+    challenge, new_key = finish_registration("add-key", session, body)
     if challenge.data.get("uid") != user.id:
         raise CeremonyError("This registration belongs to another session.", 400, "registration_failed")
-    credentials.add(user, registered, key_name(body))
+    credentials.add(user, new_key, key_name(body))
     return jsonify(ok=True, redirect=url_for("account.page"))
 
 

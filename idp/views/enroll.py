@@ -36,8 +36,8 @@ def options(token: str) -> Response:
 @limiter.limit(login_limit)
 def verify(token: str) -> Response:
     body = json_object()
-    challenge, registered = finish_registration("enroll", session, body)
-    user, cred = enrollment.complete(token, challenge, registered, key_name(body))
+    challenge, new_key = finish_registration("enroll", session, body)
+    user, cred = enrollment.complete(token, challenge, new_key, key_name(body))
     log_in(user, cred.id)
     db.session.commit()             # the account (or recovery), its key, the invitation, the session, the audit
     return jsonify(ok=True, redirect="/account")

@@ -1,4 +1,6 @@
-"""A software WebAuthn authenticator for unit tests (ES256, attestation 'none', UP and UV flags)."""
+"""A software WebAuthn authenticator for unit tests (ES256, UP and UV flags). Attestation is 'none' unless a
+test sets ``attestation`` to 'self' (packed self-attestation) or 'packed' (with ``attestation_chain`` and
+``attestation_key``, see hallmark_testing.mds)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,10 @@ class SoftAuthenticator:
         self.credential_id = os.urandom(32)
         self.sign_count, self.count_step = sign_count, count_step
         self.user_handle: bytes | None = None
+        self.aaguid = bytes(16)
+        self.attestation = "none"
+        self.attestation_chain: list[bytes] = []
+        self.attestation_key: ec.EllipticCurvePrivateKey | None = None
 
     def _cose_key(self) -> bytes:
         numbers = self.key.public_key().public_numbers()
@@ -47,14 +53,23 @@ class SoftAuthenticator:
         """Answer ``navigator.credentials.create()`` options (JSON form)."""
         self.user_handle = unb64u(options["user"]["id"])
         rp_hash = hashlib.sha256((rp_id or self.rp_id).encode()).digest()
-        attested = bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + self._cose_key()
+        attested = self.aaguid + struct.pack(">H", len(self.credential_id)) + self.credential_id + self._cose_key()
         auth_data = rp_hash + bytes([flags | AT]) + struct.pack(">I", self.sign_count) + attested
-        attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data(kind, options["challenge"], origin)
+        attestation = cbor2.dumps(self._attestation(auth_data, hashlib.sha256(client_data).digest()))
         return {"id": b64u(self.credential_id), "rawId": b64u(self.credential_id), "type": "public-key",
                 "clientExtensionResults": {},
                 "response": {"clientDataJSON": b64u(client_data), "attestationObject": b64u(attestation),
                              "transports": ["usb"]}}
+
+    def _attestation(self, auth_data: bytes, client_data_hash: bytes) -> dict:
+        if self.attestation == "none":
+            return {"fmt": "none", "attStmt": {}, "authData": auth_data}
+        signer = self.key if self.attestation == "self" else self.attestation_key
+        statement = {"alg": -7, "sig": signer.sign(auth_data + client_data_hash, ec.ECDSA(hashes.SHA256()))}
+        if self.attestation == "packed":
+            statement["x5c"] = list(self.attestation_chain)
+        return {"fmt": "packed", "attStmt": statement, "authData": auth_data}
 
     def get(self, options: dict, *, flags: int = UP | UV, origin: str | None = None,
             kind: str = "webauthn.get", rp_id: str | None = None, counter: int | None = None,

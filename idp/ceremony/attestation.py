@@ -1,0 +1,169 @@
+"""The attestation policy: which authenticator models may register here (docs/attestation.md).
+
+With no FIDO metadata configured, nothing is asked of a key and nothing is claimed about it: its model is
+"not disclosed". With a BLOB (``HALLMARK_MDS_BLOB`` + ``HALLMARK_MDS_ROOT``) a new key is asked to prove
+its model, and a model is named only when its attestation chains to that model's root in the BLOB:
+
+- a model the BLOB reports revoked or compromised is always refused;
+- ``HALLMARK_ATTESTATION_REQUIRED`` refuses keys that prove no model (no attestation, self-attestation,
+  a model missing from the BLOB, a chain that does not verify);
+- ``HALLMARK_ALLOWED_AAGUIDS`` accepts only the models listed (and implies the above).
+
+python-fido2 verifies the attestation statement and its chain; the model's ``keyProtection`` says whether
+its keys live in hardware, which is what lets a token claim ``amr: hwk``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from fido2.attestation.base import (
+    Attestation,
+    AttestationType,
+    InvalidAttestation,
+    UntrustedAttestation,
+)
+from fido2.mds3 import AuthenticatorStatus, MdsAttestationVerifier, MetadataBlobPayloadEntry
+from fido2.webauthn import AttestationObject
+
+from idp.ceremony.metadata import Metadata, MetadataError, MetadataFile
+from idp.platform.config import Settings
+
+# Status reports that refuse a model whatever the policy: the FIDO Alliance says its keys cannot be trusted.
+REFUSING_STATUSES = frozenset({
+    AuthenticatorStatus.REVOKED,
+    AuthenticatorStatus.USER_VERIFICATION_BYPASS,
+    AuthenticatorStatus.USER_KEY_REMOTE_COMPROMISE,
+    AuthenticatorStatus.USER_KEY_PHYSICAL_COMPROMISE,
+})
+HARDWARE_PROTECTION = frozenset({"hardware", "secure_element", "tee"})
+NOT_DISCLOSED = None
+
+
+class AttestationRefused(ValueError):
+    """The key may not register here; the message is for the person, ``reason`` for the audit log."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Attested:
+    """What the attestation proved about a new key: its model's name (None: not disclosed), and whether
+    that model keeps its keys in hardware and this credential cannot be copied off it."""
+
+    model: str | None
+    hardware: bool
+
+
+UNVERIFIED = Attested(model=NOT_DISCLOSED, hardware=False)
+
+_files: dict[tuple[Path, Path], MetadataFile] = {}
+_files_lock = threading.Lock()
+
+
+def metadata_file(cfg: Settings) -> MetadataFile | None:
+    """The BLOB this instance is configured with (one reader per process and path), or None."""
+    if not cfg.mds_blob:
+        return None
+    key = (Path(cfg.mds_blob), Path(cfg.mds_root))
+    with _files_lock:
+        if key not in _files:
+            _files[key] = MetadataFile(*key)
+        return _files[key]
+
+
+def asks_for_attestation(cfg: Settings) -> bool:
+    """Whether registrations ask the key to prove its model (only when there is metadata to check it)."""
+    return bool(cfg.mds_blob)
+
+
+def _required(cfg: Settings) -> bool:
+    return cfg.attestation_required or bool(cfg.allowed_aaguids)
+
+
+def _refusing_report(entry: MetadataBlobPayloadEntry, chain: Sequence[bytes]) -> str | None:
+    """The first status report that refuses this model (or this attestation key), as words."""
+    for report in entry.status_reports:
+        compromised_key = (report.status == AuthenticatorStatus.ATTESTATION_KEY_COMPROMISE
+                           and (report.certificate is None or report.certificate in chain))
+        if report.status in REFUSING_STATUSES or compromised_key:
+            when = f" on {report.effective_date.isoformat()}" if report.effective_date else ""
+            return f"{report.status.value}{when}"
+    return None
+
+
+def _model_name(entry: MetadataBlobPayloadEntry) -> str:
+    statement = entry.metadata_statement
+    return statement.description if statement else f"AAGUID {entry.aaguid}"
+
+
+def evaluate(cfg: Settings, attestation_object: bytes, client_data_hash: bytes, *, multi_device: bool,
+             now: datetime) -> Attested:
+    """Apply the policy to a verified registration; :class:`AttestationRefused` says why a key is refused."""
+    source = metadata_file(cfg)
+    if source is None:
+        return UNVERIFIED
+    required = _required(cfg)
+    try:
+        metadata = source.current(now)
+    except MetadataError as exc:
+        raise AttestationRefused("New keys cannot be checked right now: this instance's list of authenticator "
+                                 "models cannot be read. Tell an administrator.", f"metadata: {exc}") from exc
+    if metadata.stale(now.date()):
+        raise AttestationRefused(
+            "New keys cannot be checked right now: this instance's list of authenticator models expired on "
+            f"{metadata.next_update.isoformat()} and may miss revoked models. Tell an administrator.",
+            f"metadata BLOB past its nextUpdate {metadata.next_update.isoformat()}")
+    return _judge(cfg, metadata, AttestationObject(attestation_object), client_data_hash,
+                  multi_device=multi_device, required=required)
+
+
+def _unproven(required: bool, reason: str) -> Attested:
+    if required:
+        raise AttestationRefused(
+            "This instance accepts only security keys that prove their model, and this one did not "
+            f"({reason}). Use one of the models your administrator lists.", f"attestation required: {reason}")
+    return UNVERIFIED
+
+
+def _judge(cfg: Settings, metadata: Metadata, attestation: AttestationObject, client_data_hash: bytes, *,
+           multi_device: bool, required: bool) -> Attested:
+    if attestation.fmt == "none":
+        return _unproven(required, "it sent no attestation")
+    try:
+        result = Attestation.for_type(attestation.fmt)().verify(attestation.att_stmt, attestation.auth_data,
+                                                               client_data_hash)
+    except InvalidAttestation as exc:
+        return _unproven(required, f"its '{attestation.fmt}' attestation does not verify: {type(exc).__name__}")
+    if result.attestation_type == AttestationType.SELF or not result.trust_path:
+        return _unproven(required, "it attests only to itself")
+    verifier = MdsAttestationVerifier(metadata.payload, entry_filter=None, attestation_filter=None)
+    assert attestation.auth_data.credential_data is not None  # noqa: S101 (a registration always has it)
+    aaguid = attestation.auth_data.credential_data.aaguid
+    entry = (verifier.find_entry_by_aaguid(aaguid) if aaguid
+             else verifier.find_entry_by_chain(result.trust_path))
+    if entry is None:
+        return _unproven(required, f"its model {aaguid} is not in the FIDO metadata")
+    name = _model_name(entry)
+    refusing = _refusing_report(entry, result.trust_path)
+    if refusing:
+        raise AttestationRefused(
+            f"This key's model ({name}) is reported unsafe by the FIDO Alliance ({refusing}), so it cannot be "
+            "registered. Use another security key.", f"model {aaguid} {name}: {refusing}")
+    try:
+        verifier.verify_attestation(attestation, client_data_hash)
+    except (UntrustedAttestation, InvalidAttestation) as exc:
+        return _unproven(required, f"its attestation does not chain to the root of {name}: {exc}")
+    if cfg.allowed_aaguids and str(entry.aaguid or "") not in cfg.allowed_aaguids:
+        raise AttestationRefused(
+            f"This key's model ({name}) is not one this instance accepts. Use one of the models your "
+            "administrator lists.", f"model {aaguid} {name} not in HALLMARK_ALLOWED_AAGUIDS")
+    statement = entry.metadata_statement
+    protection = set(statement.key_protection) if statement else set()
+    return Attested(model=name, hardware=bool(protection & HARDWARE_PROTECTION) and not multi_device)
