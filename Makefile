@@ -7,7 +7,7 @@ PORT   ?= 8080
 STACK_PORT ?= 8081
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint screens axe bench install test-deps system-deps lock sigstore-bins sigstore-js clean
+.PHONY: run test lint screens axe bench install test-deps system-deps lock sigstore-bins sigstore-js translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,14 @@ lint: install
 
 test: lint test-deps
 	$(BIN)/python -m pytest -q -n 2 tests
+
+# The pages' languages (idp/translations): extract every message from the code and templates (babel.cfg),
+# merge them into each language's .po (new ones come out untranslated; tests/test_translations.py fails until
+# they are translated), and compile the .mo files Hallmark reads.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k ngettext:1,2 --no-location --sort-output -o idp/translations/messages.pot .
+	$(BIN)/pybabel update -i idp/translations/messages.pot -d idp/translations -D messages --no-wrap --no-fuzzy-matching --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d idp/translations -D messages --statistics
 
 # docs/screens/: the main pages rendered by headless Chromium (the README shows them).
 screens: test-deps

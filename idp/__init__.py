@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     from idp.store import pool_health, sqlite
     from idp.store.db import db, migrate
     from idp.views import register_blueprints
-    from idp.web import errors, security_headers, templating
+    from idp.web import errors, i18n, security_headers, templating
     from idp.web.extensions import csrf, limiter
 
     db.init_app(app)
@@ -148,6 +148,7 @@ def create_app(settings: Settings | None = None, *, create_schema: bool = False)
     errors.register(app)
     security_headers.register(app)
     templating.register(app)
+    i18n.register(app)
     log_redaction.install()
 
     if create_schema:

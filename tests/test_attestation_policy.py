@@ -322,3 +322,24 @@ def test_the_check_command_verifies_the_blob_and_lists_the_allowed_models(tmp_pa
 
     nothing = hallmark_cli("attestation", "check", env=admin_env(tmp_path / "instance"))
     assert nothing.returncode == 2 and "no FIDO metadata configured" in nothing.stderr
+
+
+def test_the_instance_page_says_what_the_policy_can_do(tmp_path, service, models):
+    from hallmark_testing.helpers import enroll
+    from idp.store.db import db
+    from idp.store.models import User
+
+    app = policy_app(tmp_path, service, models)
+    client = app.test_client()
+    enroll(client, app, "boss", key_of(app, models["good"]))
+    with app.app_context():
+        User.query.filter_by(username="boss").one().is_admin = True
+        db.session.commit()
+    status = page_text(client.get("/admin/instance"))
+    assert "Attestation: FIDO metadata BLOB number 1, current until" in status
+    blob = tmp_path / "mds" / "blob.jwt"
+    blob.write_bytes(service.blob(blob_entries(models), next_update=date.today() - timedelta(days=2), number=7))
+    os.utime(blob, (5, 6))
+    assert "so new keys are refused until it is replaced" in page_text(client.get("/admin/instance"))
+    blob.write_text("damaged")
+    assert "the FIDO metadata cannot be read, so new keys are refused" in page_text(client.get("/admin/instance"))

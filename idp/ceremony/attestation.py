@@ -32,6 +32,7 @@ from fido2.webauthn import AttestationObject
 
 from idp.ceremony.metadata import Metadata, MetadataError, MetadataFile
 from idp.platform.config import Settings
+from idp.platform.words import _l, english
 
 # Status reports that refuse a model whatever the policy: the FIDO Alliance says its keys cannot be trusted.
 REFUSING_STATUSES = frozenset({
@@ -47,7 +48,7 @@ NOT_DISCLOSED = None
 class AttestationRefused(ValueError):
     """The key may not register here; the message is for the person, ``reason`` for the audit log."""
 
-    def __init__(self, message: str, reason: str):
+    def __init__(self, message: object, reason: str):
         super().__init__(message)
         self.reason = reason
 
@@ -113,57 +114,65 @@ def evaluate(cfg: Settings, attestation_object: bytes, client_data_hash: bytes, 
     try:
         metadata = source.current(now)
     except MetadataError as exc:
-        raise AttestationRefused("New keys cannot be checked right now: this instance's list of authenticator "
-                                 "models cannot be read. Tell an administrator.", f"metadata: {exc}") from exc
+        raise AttestationRefused(_l("New keys cannot be checked right now: this instance's list of authenticator "
+                                    "models cannot be read. Tell an administrator."), f"metadata: {exc}") from exc
     if metadata.stale(now.date()):
         raise AttestationRefused(
-            "New keys cannot be checked right now: this instance's list of authenticator models expired on "
-            f"{metadata.next_update.isoformat()} and may miss revoked models. Tell an administrator.",
+            _l("New keys cannot be checked right now: this instance's list of authenticator models expired on "
+               "%(date)s and may miss revoked models. Tell an administrator.", date=metadata.next_update.isoformat()),
             f"metadata BLOB past its nextUpdate {metadata.next_update.isoformat()}")
     return _judge(cfg, metadata, AttestationObject(attestation_object), client_data_hash,
                   multi_device=multi_device, required=required)
 
 
-def _unproven(required: bool, reason: str) -> Attested:
+def _unproven(required: bool, reason: object) -> Attested:
+    """Unnamed, or refused when the policy requires a proven model (``reason`` is said to the person in
+    their language, and recorded in English)."""
     if required:
+        with english():
+            recorded = str(reason)
         raise AttestationRefused(
-            "This instance accepts only security keys that prove their model, and this one did not "
-            f"({reason}). Use one of the models your administrator lists.", f"attestation required: {reason}")
+            _l("This instance accepts only security keys that prove their model, and this one did not "
+               "(%(why)s). Use one of the models your administrator lists.", why=reason),
+            f"attestation required: {recorded}")
     return UNVERIFIED
 
 
 def _judge(cfg: Settings, metadata: Metadata, attestation: AttestationObject, client_data_hash: bytes, *,
            multi_device: bool, required: bool) -> Attested:
     if attestation.fmt == "none":
-        return _unproven(required, "it sent no attestation")
+        return _unproven(required, _l("it sent no attestation"))
     try:
         result = Attestation.for_type(attestation.fmt)().verify(attestation.att_stmt, attestation.auth_data,
                                                                client_data_hash)
     except InvalidAttestation as exc:
-        return _unproven(required, f"its '{attestation.fmt}' attestation does not verify: {type(exc).__name__}")
+        return _unproven(required, _l("its '%(format)s' attestation does not verify: %(why)s",
+                                      format=attestation.fmt, why=type(exc).__name__))
     if result.attestation_type == AttestationType.SELF or not result.trust_path:
-        return _unproven(required, "it attests only to itself")
+        return _unproven(required, _l("it attests only to itself"))
     verifier = MdsAttestationVerifier(metadata.payload, entry_filter=None, attestation_filter=None)
     assert attestation.auth_data.credential_data is not None  # noqa: S101 (a registration always has it)
     aaguid = attestation.auth_data.credential_data.aaguid
     entry = (verifier.find_entry_by_aaguid(aaguid) if aaguid
              else verifier.find_entry_by_chain(result.trust_path))
     if entry is None:
-        return _unproven(required, f"its model {aaguid} is not in the FIDO metadata")
+        return _unproven(required, _l("its model %(aaguid)s is not in the FIDO metadata", aaguid=str(aaguid)))
     name = _model_name(entry)
     refusing = _refusing_report(entry, result.trust_path)
     if refusing:
         raise AttestationRefused(
-            f"This key's model ({name}) is reported unsafe by the FIDO Alliance ({refusing}), so it cannot be "
-            "registered. Use another security key.", f"model {aaguid} {name}: {refusing}")
+            _l("This key's model (%(model)s) is reported unsafe by the FIDO Alliance (%(status)s), so it cannot be "
+               "registered. Use another security key.", model=name, status=refusing),
+            f"model {aaguid} {name}: {refusing}")
     try:
         verifier.verify_attestation(attestation, client_data_hash)
     except (UntrustedAttestation, InvalidAttestation) as exc:
-        return _unproven(required, f"its attestation does not chain to the root of {name}: {exc}")
+        return _unproven(required, _l("its attestation does not chain to the root of %(model)s: %(why)s",
+                                      model=name, why=str(exc)))
     if cfg.allowed_aaguids and str(entry.aaguid or "") not in cfg.allowed_aaguids:
         raise AttestationRefused(
-            f"This key's model ({name}) is not one this instance accepts. Use one of the models your "
-            "administrator lists.", f"model {aaguid} {name} not in HALLMARK_ALLOWED_AAGUIDS")
+            _l("This key's model (%(model)s) is not one this instance accepts. Use one of the models your "
+               "administrator lists.", model=name), f"model {aaguid} {name} not in HALLMARK_ALLOWED_AAGUIDS")
     statement = entry.metadata_statement
     protection = set(statement.key_protection) if statement else set()
     return Attested(model=name, hardware=bool(protection & HARDWARE_PROTECTION) and not multi_device)

@@ -21,14 +21,15 @@ from idp.people.accounts import Account
 from idp.platform import clock
 from idp.platform.config import settings
 from idp.platform.refusal import Refused
+from idp.platform.words import _l
 from idp.store.db import db, execute, table_of
 from idp.store.models import Credential, User
 
 log = logging.getLogger("idp")      # the app's logger (Flask names it after the import name)
 
 # One answer for every refused login, whichever check failed (docs/security-checklist.md 27), saying what to do.
-GENERIC_REFUSAL = ("The security key response was not accepted: the key may not be registered here, or it was "
-                   "revoked. Try another of your keys, or ask an administrator for a recovery link.")
+GENERIC_REFUSAL = _l("The security key response was not accepted: the key may not be registered here, or it "
+                     "was revoked. Try another of your keys, or ask an administrator for a recovery link.")
 
 Slots = MutableMapping[str, Any]
 
@@ -43,7 +44,7 @@ class CeremonyError(Refused):
 def credential_json(body: dict[str, Any], error: str) -> str:
     """The ``credential`` member of the JSON body, re-serialised for py_webauthn."""
     if not isinstance(body.get("credential"), dict):
-        raise CeremonyError("Expected a JSON body with a 'credential' object from the browser.", error=error)
+        raise CeremonyError(_l("Expected a JSON body with a 'credential' object from the browser."), error=error)
     return json.dumps(body["credential"])
 
 
@@ -72,7 +73,7 @@ def finish_registration(purpose: str, slots: Slots, body: dict[str, Any]) -> tup
     raw = credential_json(body, error)
     challenge = challenges.consume(purpose, slots)
     if challenge is None:
-        raise CeremonyError("This registration has expired or was already used. Start again.", error=error)
+        raise CeremonyError(_l("This registration has expired or was already used. Start again."), error=error)
     cfg = settings()
     try:
         registered = webauthn.verify_registration(raw=raw, challenge=challenge.value, rp_id=cfg.rp_id,
@@ -83,13 +84,13 @@ def finish_registration(purpose: str, slots: Slots, body: dict[str, Any]) -> tup
                      security=True, reason=exc.reason)
         raise CeremonyError(str(exc), error=error) from exc
     if Credential.query.filter_by(credential_id=registered.credential_id).first() is not None:
-        raise CeremonyError("This security key is already registered.", error=error)
+        raise CeremonyError(_l("This security key is already registered."), error=error)
     if cfg.hardware_bound_only and registered.multi_device:
         audit.record("credential.register_failed", actor=challenge.data.get("username", "anonymous"),
                      security=True, reason="a synced passkey where only hardware-bound keys are accepted")
-        raise CeremonyError("This instance accepts only hardware-bound security keys, and this one is a synced "
-                            "passkey (it can be copied to your other devices). Use a security key such as a "
-                            "YubiKey, or a passkey your device keeps to itself.", error=error)
+        raise CeremonyError(_l("This instance accepts only hardware-bound security keys, and this one is a synced "
+                               "passkey (it can be copied to your other devices). Use a security key such as a "
+                               "YubiKey, or a passkey your device keeps to itself."), error=error)
     try:
         attested = attestation.evaluate(cfg, registered.attestation_object, registered.client_data_hash,
                                         multi_device=registered.multi_device, now=clock.now())
@@ -147,7 +148,7 @@ def finish_assertion(purpose: str, slots: Slots, body: dict[str, Any],
     raw = credential_json(body, error)
     challenge = challenges.consume(purpose, slots)
     if challenge is None:
-        raise CeremonyError("This login has expired or was already used. Start again.", error=error)
+        raise CeremonyError(_l("This login has expired or was already used. Start again."), error=error)
     try:
         parsed = webauthn.parse_assertion(raw)
     except webauthn.WebAuthnError as exc:

@@ -8,6 +8,7 @@ from idp.ceremony.ceremonies import NewKey, new_credential
 from idp.people import audit
 from idp.people.session_revocation import revoke_made_with
 from idp.platform import clock
+from idp.platform.words import _l
 from idp.store.db import db
 from idp.store.models import Credential, User
 
@@ -51,7 +52,7 @@ def rename(user: User, cred_id: int, name: str) -> tuple[str, str]:
     cred = own(user, cred_id)
     name = name.strip()[:64]
     if not name:
-        raise CredentialError("A key needs a name.")
+        raise CredentialError(_l("A key needs a name."))
     old, cred.name = cred.name, name
     audit.record("credential.renamed", user=user, old=old, new=name)
     db.session.commit()

@@ -21,10 +21,11 @@ from idp.people.session_revocation import revoke_all_of
 from idp.platform import clock
 from idp.platform.refusal import Refused
 from idp.platform.secretfiles import sha256_hex
+from idp.platform.words import _l
 from idp.store.db import db
 from idp.store.models import Credential, Invite, User
 
-LINK_GONE = "This enrollment link is no longer valid."
+LINK_GONE = _l("This enrollment link is no longer valid.")
 
 
 def usable_invite(token: str) -> Invite:
@@ -50,9 +51,10 @@ def registration_options(token: str, slots: Slots, body: dict[str, Any]) -> str:
                                   exclude=[], invite=sha256_hex(token))
     username = str(body.get("username") or "")
     if not USERNAME_RE.fullmatch(username):
-        raise Refused("Usernames are 3-32 characters: lowercase letters, digits and '-'.", 400, "invalid_username")
+        raise Refused(_l("Usernames are 3-32 characters: lowercase letters, digits and '-'."), 400,
+                      "invalid_username")
     if User.query.filter_by(username=username).first() is not None or retired(username):
-        raise Refused(f"The username '{username}' is taken.", 409, "username_taken")
+        raise Refused(_l("The username '%(name)s' is taken.", name=username), 409, "username_taken")
     return begin_registration("enroll", slots, username=username, user_handle=secrets.token_bytes(32), exclude=[],
                               invite=sha256_hex(token))
 
@@ -62,7 +64,7 @@ def complete(token: str, challenge: IssuedChallenge, key: NewKey,
     """Claim the invitation and create the account with its first key — or, for a recovery link, add
     the key to the account and revoke every key and session it had. Not committed."""
     if challenge.data.get("invite") != sha256_hex(token):
-        raise Refused("This registration belongs to another link.", 400, "registration_failed")
+        raise Refused(_l("This registration belongs to another link."), 400, "registration_failed")
     invite = invites.claim(token)
     if invite is None:
         raise Refused(LINK_GONE, 404, "invalid_invite")
@@ -78,7 +80,7 @@ def complete(token: str, challenge: IssuedChallenge, key: NewKey,
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Refused(f"The username '{username}' is taken.", 409, "username_taken") from None
+        raise Refused(_l("The username '%(name)s' is taken.", name=username), 409, "username_taken") from None
     invite.used_by = user.id
     audit.record("user.enrolled", user=user, admin=user.is_admin)
     return user, cred

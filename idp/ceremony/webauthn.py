@@ -40,6 +40,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from idp.platform.words import _l
+
 T = TypeVar("T")
 ALGORITHMS = [
     COSEAlgorithmIdentifier.ECDSA_SHA_256,
@@ -53,7 +55,7 @@ class WebAuthnError(ValueError):
 
     def __init__(self, message: str, reason: str = ""):
         super().__init__(message)
-        self.reason = reason or message
+        self.reason = reason or str(message)
 
 
 class MalformedResponse(WebAuthnError):
@@ -116,7 +118,7 @@ def _parse(raw: str, parser: Callable[[str], T]) -> T:
         json.loads(raw)
         return parser(raw)
     except (ValueError, TypeError, InvalidJSONStructure, InvalidCBORData, WebAuthnException) as exc:
-        raise MalformedResponse("The security key response is malformed.", str(exc)) from exc
+        raise MalformedResponse(_l("The security key response is malformed."), str(exc)) from exc
 
 
 def verify_registration(*, raw: str, challenge: bytes, rp_id: str, origin: str) -> Registered:
@@ -128,7 +130,7 @@ def verify_registration(*, raw: str, challenge: bytes, rp_id: str, origin: str) 
             credential=credential, expected_challenge=challenge, expected_rp_id=rp_id,
             expected_origin=origin, require_user_verification=True, supported_pub_key_algs=ALGORITHMS)
     except (InvalidRegistrationResponse, InvalidCBORData, WebAuthnException, ValueError) as exc:
-        raise WebAuthnError("The security key registration was not accepted.", str(exc)) from exc
+        raise WebAuthnError(_l("The security key registration was not accepted."), str(exc)) from exc
     return Registered(credential_id=verified.credential_id, public_key=verified.credential_public_key,
                       sign_count=verified.sign_count, aaguid=str(verified.aaguid),
                       backed_up=bool(verified.credential_backed_up), transports=transports,
@@ -151,10 +153,10 @@ def verify_assertion(*, credential: AuthenticationCredential, challenge: bytes, 
             expected_origin=origin, credential_public_key=public_key,
             credential_current_sign_count=0, require_user_verification=True)
     except (InvalidAuthenticationResponse, InvalidCBORData, WebAuthnException, ValueError) as exc:
-        raise WebAuthnError("The security key response was not accepted.", str(exc)) from exc
+        raise WebAuthnError(_l("The security key response was not accepted."), str(exc)) from exc
     new = verified.new_sign_count
     if (new > 0 or stored_count > 0) and new <= stored_count:
-        raise CounterError("The security key response was not accepted.",
+        raise CounterError(_l("The security key response was not accepted."),
                            f"sign counter {new} did not increase past {stored_count}")
     return Asserted(credential_id=verified.credential_id,
                     user_handle=credential.response.user_handle, new_sign_count=new)

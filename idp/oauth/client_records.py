@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from idp.people import audit
 from idp.platform import ttlcache
 from idp.platform.secretfiles import sha256_hex
+from idp.platform.words import _l
 from idp.store.db import db
 from idp.store.models import Client
 
@@ -112,10 +113,10 @@ def register(client_id: str, name: str, redirect_uris: list[str], *, confidentia
 def remove(client_id: str, *, actor: str) -> None:
     """Remove a registered client (audited); the ``sigstore`` client that signing needs cannot be removed."""
     if client_id == SIGSTORE_CLIENT_ID:
-        raise ClientRecordError("the sigstore client is what signing uses; it cannot be removed")
+        raise ClientRecordError(_l("the sigstore client is what signing uses; it cannot be removed"))
     client = find(client_id)
     if client is None:
-        raise ClientRecordError(f"no client {client_id!r}")
+        raise ClientRecordError(_l("no client %(client)r", client=client_id))
     db.session.delete(client)
     audit.record("client.removed", actor=actor, client=client_id)
     db.session.commit()

@@ -13,6 +13,7 @@ from idp.people.identity import signing_identity_missing
 from idp.platform import clock
 from idp.platform.config import settings
 from idp.platform.refusal import Refused
+from idp.platform.words import _l
 from idp.store.db import db
 from idp.store.models import DeviceCode
 from idp.store.states import DeviceStatus
@@ -44,7 +45,7 @@ def approve(row: DeviceCode, user: Account, credential: UsedCredential) -> None:
                 .update({"status": DeviceStatus.APPROVED, "user_id": user.id, "credential_id": credential.id,
                          "approved_at": clock.now()}, synchronize_session=False))
     if approved != 1:
-        raise Refused("That code was already used.", 400, "invalid_user_code")
+        raise Refused(_l("That code was already used."), 400, "invalid_user_code")
     audit.record("device.approved", user=user, client=row.client_id, credential=credential.name)
 
 

@@ -15,6 +15,7 @@ from idp.people import audit
 from idp.people.identity import USERNAME_RE
 from idp.people.session_revocation import revoke_all_of
 from idp.platform import clock
+from idp.platform.words import _l
 from idp.store.db import db, execute, table_of
 from idp.store.models import IssuedToken, User
 
@@ -55,9 +56,10 @@ def set_disabled(username: str, disabled: bool, *, actor: str, reason: str | Non
     no token, and the tokens it holds are revoked (userinfo refuses them). Audited."""
     user = User.query.filter_by(username=username).first()
     if user is None:
-        raise AccountError(f"no user {username!r}")
+        raise AccountError(_l("no user %(name)r", name=username))
     if (user.disabled_at is not None) == disabled:
-        raise AccountError(f"{username} is already {'disabled' if disabled else 'enabled'}")
+        raise AccountError(_l("%(name)s is already disabled", name=username) if disabled
+                           else _l("%(name)s is already enabled", name=username))
     if disabled:
         now = clock.now()
         user.disabled_at = now

@@ -15,6 +15,7 @@ from idp.people import audit
 from idp.platform import clock, mail
 from idp.platform.config import Settings
 from idp.platform.secretfiles import sha256_hex
+from idp.platform.words import _l
 from idp.store.db import db
 from idp.store.models import EmailVerification, User
 
@@ -52,22 +53,23 @@ def send_link(cfg: Settings, user: User, address: str) -> str:
     Returns the address as sent."""
     address = address.strip()
     if not EMAIL_RE.fullmatch(address) or len(address) > 254:
-        raise EmailRefused("That does not look like an email address.")
+        raise EmailRefused(_l("That does not look like an email address."))
     if held_by_another(address, user.id):
-        raise EmailRefused("That address is already the signing identity of another account.")
+        raise EmailRefused(_l("That address is already the signing identity of another account."))
     token = secrets.token_urlsafe(32)
     db.session.add(EmailVerification(token_hash=sha256_hex(token), user_id=user.id, email=address,
                                      expires_at=clock.now() + timedelta(seconds=cfg.email_link_lifetime)))
     audit.record("email.verification_sent", user=user, email=address)
     link = f"{cfg.issuer}/account/email/verify/{token}"
     try:
-        mail.send(cfg, address, "Confirm your email address for Hallmark",
-                  f"Someone (hopefully you, {user.username}) asked Hallmark to use this address as a signing "
-                  f"identity.\n\nConfirm it within {cfg.email_link_lifetime // 60} minutes:\n{link}\n\n"
-                  "If it was not you, ignore this message.")
+        mail.send(cfg, address, str(_l("Confirm your email address for Hallmark")),
+                  str(_l("Someone (hopefully you, %(name)s) asked Hallmark to use this address as a signing "
+                         "identity.\n\nConfirm it within %(minutes)s minutes:\n%(link)s\n\n"
+                         "If it was not you, ignore this message.", name=user.username,
+                         minutes=cfg.email_link_lifetime // 60, link=link)))
     except mail.MailError as exc:
         db.session.rollback()
-        raise EmailRefused(f"Could not send the confirmation: {exc}. Try again later.") from exc
+        raise EmailRefused(_l("Could not send the confirmation: %(why)s. Try again later.", why=str(exc))) from exc
     db.session.commit()
     return address
 

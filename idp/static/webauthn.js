@@ -51,43 +51,46 @@ async function post(url, body) {
   const res = await fetch(url, { method: "POST", credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: JSON.stringify(body || {}) });
   let data = {};
-  try { data = await res.json(); } catch (e) { data = { error_description: "Unexpected answer from the server." }; }
+  try { data = await res.json(); } catch (e) { data = { error_description: t("Unexpected answer from the server.") }; }
   if (!res.ok) {
-    const err = new Error(data.error_description || `Request failed (${res.status}).`);
+    const err = new Error(data.error_description || t("Request failed ({status}).").replace("{status}", res.status));
     err.code = data.error;
     throw err;
   }
   return data;
 }
 
+// The page's words for this script, in the reader's language (base.html writes them; idp/web/script_words.py).
+const WORDS = JSON.parse((document.getElementById("script-words") || {}).textContent || "{}");
+function t(text) { return WORDS[text] || text; }
+
 function status(msg) { document.getElementById("status").textContent = msg; }
 
 function explain(err, username) {
   if (err && err.name === "NotAllowedError" && username) {
-    return "Your key did not offer an account named \"" + username + "\", or the request was cancelled or timed out. " +
-      "Check the username, or use the key you enrolled with it.";
+    return t("Your key did not offer an account named \"{username}\", or the request was cancelled or timed out. Check the username, or use the key you enrolled with it.").replace("{username}", username);
   }
-  if (err && err.name === "NotAllowedError") return "The security key request was cancelled or timed out.";
-  if (err && err.name === "InvalidStateError") return "This security key is already registered.";
+  if (err && err.name === "NotAllowedError") return t("The security key request was cancelled or timed out.");
+  if (err && err.name === "InvalidStateError") return t("This security key is already registered.");
   return (err && err.message) || String(err);
 }
 
 async function register(optionsUrl, verifyUrl, body) {
-  status("Preparing…");
+  status(t("Preparing…"));
   const options = await post(optionsUrl, body);
-  status("Touch your security key…");
+  status(t("Touch your security key…"));
   const cred = await navigator.credentials.create({ publicKey: creationOptions(options) });
-  status("Checking…");
+  status(t("Checking…"));
   const name = (document.getElementById("key-name") || {}).value;
   return post(verifyUrl, { credential: credentialJSON(cred), name });
 }
 
 async function touchKey(username, optionsUrl) {
-  status("Preparing…");
+  status(t("Preparing…"));
   const options = await post(optionsUrl || "/login/options", username ? { username } : {});
-  status("Touch your security key…");
+  status(t("Touch your security key…"));
   const cred = await navigator.credentials.get({ publicKey: requestOptions(options) });
-  status("Checking…");
+  status(t("Checking…"));
   return credentialJSON(cred);
 }
 
@@ -107,7 +110,7 @@ async function stepUp() {
 async function withFreshTouch(action) {
   try { return await action(); } catch (err) {
     if (err.code !== "fresh_touch_required") throw err;
-    status("Confirm with one of your keys first…");
+    status(t("Confirm with one of your keys first…"));
     await stepUp();
     return action();
   }
@@ -116,7 +119,7 @@ async function withFreshTouch(action) {
 async function approveDevice() {
   const own = document.getElementById("confirm-own");
   const confirmed = document.getElementById("confirm-typed") !== null || (own !== null && own.checked);
-  if (!confirmed) throw new Error("Tick the box to confirm that you started this request yourself.");
+  if (!confirmed) throw new Error(t("Tick the box to confirm that you started this request yourself."));
   return post("/device/approve", { credential: await touchKey(""), confirmed,
     user_code: document.getElementById("user-code-value").value });
 }
@@ -139,7 +142,7 @@ function wire(buttonId, action, username) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  if (!window.PublicKeyCredential) { status("This browser does not support security keys (WebAuthn)."); return; }
+  if (!window.PublicKeyCredential) { status(t("This browser does not support security keys (WebAuthn).")); return; }
   const enroll = document.querySelector('[data-page="enroll"]');
   if (enroll) {
     const t = enroll.dataset.token;

@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
         enroll,
         health,
         home,
+        language,
         login,
         oauth,
         profile,
@@ -19,5 +20,6 @@ def register_blueprints(app: Flask) -> None:
         wellknown,
     )
 
-    for module in (home, admin, wellknown, oauth, login, enroll, account, email, profile, device, tuf, health):
+    for module in (home, language, admin, wellknown, oauth, login, enroll, account, email, profile, device, tuf,
+                   health):
         app.register_blueprint(module.bp)

@@ -25,6 +25,7 @@ from idp.people.identity import subject_for
 from idp.people.personal_data import personal_data
 from idp.people.session_revocation import revoke_own
 from idp.platform.config import settings
+from idp.platform.words import _
 from idp.store.db import db
 from idp.tufrepo import root_fingerprint
 from idp.web import sessions
@@ -80,7 +81,7 @@ def delete() -> ResponseReturnValue:
                                mistyped="confirm_username" in request.form)
     delete_account(user, actor=user.username)
     sessions.log_out()
-    flash("Your account is deleted. Its username stays retired: no one else can sign as you.", "success")
+    flash(_("Your account is deleted. Its username stays retired: no one else can sign as you."), "success")
     return redirect(url_for("home.page"))
 
 
@@ -113,7 +114,7 @@ def touch_verify() -> Response:
     user = signed_in_user()
     touched_by, cred = finish_assertion("step-up", session, json_object(), error="touch_failed")
     if touched_by.id != user.id:
-        raise CeremonyError("That key belongs to another account.", 403, "touch_failed")
+        raise CeremonyError(_("That key belongs to another account."), 403, "touch_failed")
     sessions.mark_touched()
     audit.record("session.touched", user=user, credential=cred.name)
     db.session.commit()
@@ -131,7 +132,7 @@ def revoke_session(session_id: int) -> ResponseReturnValue:
     db.session.commit()
     if session_id == this_session().id:
         return redirect(url_for("login.page"))
-    flash("That browser is signed out.", "success")
+    flash(_("That browser is signed out."), "success")
     return redirect(url_for("account.page"))
 
 
@@ -166,7 +167,7 @@ def add_key_verify() -> Response:
     body = json_object()
     challenge, new_key = finish_registration("add-key", session, body)
     if challenge.data.get("uid") != user.id:
-        raise CeremonyError("This registration belongs to another session.", 400, "registration_failed")
+        raise CeremonyError(_("This registration belongs to another session."), 400, "registration_failed")
     credentials.add(user, new_key, key_name(body))
     return jsonify(ok=True, redirect=url_for("account.page"))
 
@@ -181,7 +182,7 @@ def rename_key(cred_id: int) -> ResponseReturnValue:
     except credentials.CredentialError as exc:
         flash(str(exc), "error")
         return redirect(url_for("account.page"))
-    flash(f"Renamed '{old}' to '{new}'.", "success")
+    flash(_("Renamed '%(old)s' to '%(new)s'.", old=old, new=new), "success")
     return redirect(url_for("account.page"))
 
 
@@ -198,11 +199,13 @@ def revoke_key(cred_id: int) -> ResponseReturnValue:
         return render_template("confirm_revoke.html", credential=cred, last=len(user.active_credentials) == 1)
     this_browser = this_session().credential_id == cred.id
     revoked = credentials.revoke(user, cred_id)
-    message = f"Revoked '{revoked.name}'."
     if revoked.last_key:
-        message += (" You have no keys left and cannot sign in again without a new enrollment link from an "
-                    "administrator.")
+        message = _("Revoked '%(name)s'. You have no keys left and cannot sign in again without a new enrollment "
+                    "link from an administrator.", name=revoked.name)
     elif this_browser:
-        message += " This browser had signed in with it, so sign in again with another key."
+        message = _("Revoked '%(name)s'. This browser had signed in with it, so sign in again with another key.",
+                    name=revoked.name)
+    else:
+        message = _("Revoked '%(name)s'.", name=revoked.name)
     flash(message, "error" if revoked.last_key else "success")
     return redirect(url_for("login.page" if this_browser else "account.page"))

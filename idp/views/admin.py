@@ -10,19 +10,24 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 
+from idp.ceremony.attestation import metadata_file
+from idp.ceremony.metadata import MetadataError
 from idp.oauth import client_records, signing_keys
 from idp.people import invites
 from idp.people.accounts import AccountError, set_disabled
 from idp.people.invites import enrollment_link
 from idp.platform import clock
-from idp.platform.config import settings
+from idp.platform.config import Settings, settings
+from idp.platform.words import _
 from idp.stack.layout import Layout, StackConfigError
 from idp.stack.services import ready_urls
 from idp.stack.status import health, log_sizes
 from idp.store.models import AuditEvent, User
 from idp.tufrepo import repository_for
 from idp.web.admin_required import admin_required
+from idp.web.i18n import when
 from idp.web.sessions import signed_in_user
 from idp.web.step_up import fresh_touch_required
 
@@ -49,7 +54,8 @@ def invite() -> ResponseReturnValue:
     admin = request.form.get("admin") == "yes"
     token = invites.create(admin=admin, lifetime=settings().invite_lifetime, actor=signed_in_user().username)
     return render_template("admin_link.html", link=enrollment_link(settings().issuer, token),
-                           what="an enrollment link for an administrator" if admin else "an enrollment link")
+                           heading=_("Here is an enrollment link for an administrator") if admin
+                           else _("Here is an enrollment link"))
 
 
 @bp.post("/admin/invites/<int:invite_id>/expire")
@@ -58,7 +64,7 @@ def invite() -> ResponseReturnValue:
 def expire_invite(invite_id: int) -> ResponseReturnValue:
     if not invites.expire(invite_id, actor=signed_in_user().username):
         abort(404)
-    flash("That enrollment link no longer works.", "success")
+    flash(_("That enrollment link no longer works."), "success")
     return redirect(url_for("admin.people"))
 
 
@@ -68,18 +74,20 @@ def expire_invite(invite_id: int) -> ResponseReturnValue:
 def set_state(username: str, action: str) -> ResponseReturnValue:
     reason = request.form.get("reason", "").strip()[:200]
     if username == signed_in_user().username:
-        flash("You cannot disable or enable your own account here: ask another administrator, or use "
-              "'hallmark user disable' on the server.", "error")
+        flash(_("You cannot disable or enable your own account here: ask another administrator, or use "
+                "'hallmark user disable' on the server."), "error")
         return redirect(url_for("admin.people", q=username))
     if not reason:
-        flash("Give a reason: it is kept in the audit log and shown to the person.", "error")
+        flash(_("Give a reason: it is kept in the audit log and shown to the person."), "error")
         return redirect(url_for("admin.people", q=username))
     try:
         set_disabled(username, action == "disable", actor=signed_in_user().username, reason=reason)
     except AccountError as exc:
-        flash(f"Nothing changed: {exc}.", "error")
+        flash(_("Nothing changed: %(why)s.", why=str(exc)), "error")
         return redirect(url_for("admin.people", q=username))
-    flash(f"{username} is {'disabled' if action == 'disable' else 'enabled'}.", "success")
+    done = _("%(name)s is disabled.", name=username) if action == "disable" else _("%(name)s is enabled.",
+                                                                                      name=username)
+    flash(done, "success")
     return redirect(url_for("admin.people", q=username))
 
 
@@ -94,7 +102,7 @@ def recovery(username: str) -> ResponseReturnValue:
     token = invites.create(admin=False, lifetime=settings().invite_lifetime, recover_user_id=user.id,
                            actor=signed_in_user().username)
     return render_template("admin_link.html", link=enrollment_link(settings().issuer, token),
-                           what=f"a recovery link for {username}")
+                           heading=_("Here is a recovery link for %(name)s", name=username))
 
 
 def _events() -> list[AuditEvent]:
@@ -152,7 +160,7 @@ def instance() -> ResponseReturnValue:
     expiries: dict[str, str] = {}
     repository = repository_for(cfg.instance_path)
     if repository.exists:
-        expiries = {role: moment.strftime("%Y-%m-%d %H:%M UTC") for role, moment in repository.expiries().items()}
+        expiries = {role: when(moment) for role, moment in repository.expiries().items()}
     stack_lines: list[str] = []
     layout = Layout(cfg.instance_path / "stack")
     if layout.config.exists():
@@ -160,10 +168,27 @@ def instance() -> ResponseReturnValue:
             config = layout.load()
             stack_lines = health(config, ready_urls(config)) + log_sizes(layout, clock.now())
         except StackConfigError as exc:
-            stack_lines = [f"the stack's configuration cannot be read: {exc}"]
+            stack_lines = [_("The stack's configuration cannot be read: %(why)s", why=str(exc))]
     return render_template("admin_instance.html", clients=Client.query.order_by(Client.client_id).all(),
                            keys=SigningKey.query.order_by(SigningKey.id.desc()).limit(10).all(),
-                           expiries=expiries, stack_lines=stack_lines)
+                           expiries=expiries, stack_lines=stack_lines, attestation_line=_attestation_line(cfg))
+
+
+def _attestation_line(cfg: Settings) -> str:
+    """What the attestation policy can do right now (docs/attestation.md)."""
+    source = metadata_file(cfg)
+    if source is None:
+        return _("Attestation: no FIDO metadata configured; any key may register and models are not disclosed.")
+    now = clock.now()
+    try:
+        metadata = source.current(now)
+    except MetadataError as exc:
+        return _("Attestation: the FIDO metadata cannot be read, so new keys are refused: %(why)s", why=str(exc))
+    if metadata.stale(now.date()):
+        return _("Attestation: the FIDO metadata expired on %(date)s, so new keys are refused until it is "
+                 "replaced.", date=format_date(metadata.next_update))
+    return _("Attestation: FIDO metadata BLOB number %(number)s, current until %(date)s.",
+             number=metadata.payload.no, date=format_date(metadata.next_update))
 
 
 @bp.post("/admin/clients/<client_id>/remove")
@@ -173,9 +198,9 @@ def remove_client(client_id: str) -> ResponseReturnValue:
     try:
         client_records.remove(client_id, actor=signed_in_user().username)
     except client_records.ClientRecordError as exc:
-        flash(f"Nothing changed: {exc}.", "error")
+        flash(_("Nothing changed: %(why)s.", why=str(exc)), "error")
     else:
-        flash(f"The client '{client_id}' is removed.", "success")
+        flash(_("The client '%(client)s' is removed.", client=client_id), "success")
     return redirect(url_for("admin.instance"))
 
 
@@ -184,5 +209,6 @@ def remove_client(client_id: str) -> ResponseReturnValue:
 @fresh_touch_required
 def rotate_keys() -> ResponseReturnValue:
     key = signing_keys.rotate(settings(), actor=signed_in_user().username)
-    flash(f"Tokens are now signed with {key.kid}; the old key stays published until its tokens expire.", "success")
+    flash(_("Tokens are now signed with %(kid)s; the old key stays published until its tokens expire.", kid=key.kid),
+          "success")
     return redirect(url_for("admin.instance"))

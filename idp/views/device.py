@@ -22,6 +22,7 @@ from idp.oauth.device_approval import approve as approve_request
 from idp.oauth.device_approval import deny as deny_request
 from idp.oauth.device_approval import normalise, pending
 from idp.platform import clock
+from idp.platform.words import _
 from idp.store.db import db
 from idp.views.oauth import described
 from idp.web.extensions import csrf_exempt, limiter, login_limit, token_limit
@@ -50,8 +51,8 @@ def page() -> ResponseReturnValue:
     row = pending(user_code)
     if row is None:
         return render_template("device.html", row=None, user_code=user_code, client=None,
-                               error="That code is unknown, expired or already used. Check the code your "
-                                     "terminal shows, or start again there."), 404
+                               error=_("That code is unknown, expired or already used. Check the code your "
+                                       "terminal shows, or start again there.")), 404
     client = client_records.find(row.client_id)
     # A code that arrived inside a link (verification_uri_complete) was not typed by the person: the
     # page asks them to confirm that their own terminal shows it before the key touch (finding F7).
@@ -69,11 +70,11 @@ def approve() -> ResponseReturnValue:
     row = pending(user_code)
     if row is None:
         return jsonify(error="invalid_user_code",
-                       error_description="That code is unknown, expired or already used."), 400
+                       error_description=_("That code is unknown, expired or already used.")), 400
     if body.get("confirmed") is not True:
         return jsonify(error="confirmation_required",
-                       error_description="Confirm that you started this request yourself and that your "
-                                         "terminal shows this code."), 400
+                       error_description=_("Confirm that you started this request yourself and that your "
+                                           "terminal shows this code.")), 400
     user, cred = finish_assertion("login", session, body)
     approve_request(row, user, cred)
     log_in(user, cred.id)

@@ -7,26 +7,28 @@ from flask.typing import ResponseReturnValue
 
 from idp.people import email_verification as verification
 from idp.platform.config import settings
+from idp.platform.words import _, _l
 from idp.web.extensions import limiter
 from idp.web.sessions import login_required, signed_in_user
 from idp.web.step_up import fresh_touch_required
 
 bp = Blueprint("email", __name__)
-LINK_GONE = "This confirmation link is invalid, expired or already used."
+LINK_GONE = _l("This confirmation link is invalid, expired or already used.")
 
 
 def _wrong_account(exc: verification.WrongAccount) -> tuple[str, int]:
     """The page for a link opened while signed in as someone else than the account that asked."""
-    return render_template("error.html", status=403, message=(
-        f"This link confirms {exc.email} for the account '{exc.asker}', but you are signed in as "
-        f"'{signed_in_user().username}'. Sign out, sign in as '{exc.asker}', and open the link again. "
-        "If you did not ask for this, ignore the link.")), 403
+    return render_template("error.html", status=403, message=_(
+        "This link confirms %(email)s for the account '%(asker)s', but you are signed in as '%(you)s'. Sign out, "
+        "sign in as '%(asker)s', and open the link again. If you did not ask for this, ignore the link.",
+        email=exc.email, asker=exc.asker, you=signed_in_user().username)), 403
 
 
 def _taken(address: str) -> tuple[str, int]:
     """The page for an address that another account confirmed first (one address, one account)."""
     return render_template("error.html", status=409,
-                           message=f"{address} is already the signing identity of another account."), 409
+                           message=_("%(address)s is already the signing identity of another account.",
+                                     address=address)), 409
 
 
 def _gone() -> tuple[str, int]:
@@ -46,7 +48,7 @@ def add() -> ResponseReturnValue:
     except verification.EmailRefused as exc:
         flash(str(exc), "error")
         return redirect(url_for("account.page"))
-    flash(f"We sent a confirmation link to {address}.", "success")
+    flash(_("We sent a confirmation link to %(address)s.", address=address), "success")
     return redirect(url_for("account.page"))
 
 
@@ -75,5 +77,5 @@ def confirm(token: str) -> ResponseReturnValue:
         return _wrong_account(exc)
     except verification.AddressTaken as exc:
         return _taken(str(exc))
-    flash(f"{address} is confirmed: your signing identity is now this address.", "success")
+    flash(_("%(address)s is confirmed: your signing identity is now this address.", address=address), "success")
     return redirect(url_for("account.page"))

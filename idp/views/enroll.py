@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify, render_template, session
 from idp.ceremony import enrollment
 from idp.ceremony.ceremonies import finish_registration, key_name
 from idp.people import invites
+from idp.platform.words import _
 from idp.store.db import db
 from idp.web.extensions import limiter, login_limit
 from idp.web.jsonbody import json_object
@@ -20,8 +21,8 @@ def page(token: str) -> tuple[str, int] | str:
     invite = invites.find_usable(token)
     if invite is None:
         return render_template("error.html", status=404,
-                               message="This enrollment link is invalid, expired or already used. "
-                                       "Ask your administrator for a new one."), 404
+                               message=_("This enrollment link is invalid, expired or already used. "
+                                         "Ask your administrator for a new one.")), 404
     return render_template("enroll.html", token=token, admin=invite.is_admin,
                            recovering=enrollment.recovering(invite))
 

@@ -36,6 +36,7 @@ from idp.people.accounts import enabled_account
 from idp.people.identity import signing_identity_missing
 from idp.platform import clock
 from idp.platform.config import settings
+from idp.platform.words import _, _l
 from idp.store.models import Client
 from idp.web import pending_authorization
 from idp.web.errors import error_response
@@ -72,13 +73,13 @@ def _error(exc: OAuth2Error) -> ResponseReturnValue:
         if location:
             return redirect(_with_iss(location))
     description = PAGE_DESCRIPTIONS.get(exc.error) or exc.get_error_description() or exc.error
-    return error_response(400, f"This sign-in request cannot continue: {description}", exc.error)
+    return error_response(400, _("This sign-in request cannot continue: %(why)s", why=description), exc.error)
 
 
 # Authlib's own wording for these reads badly on a page ("response_type=The response type 'None' is
 # not supported by the server. is not supported"); these say what is wrong and what a client sends.
 PAGE_DESCRIPTIONS = {
-    "unsupported_response_type": "response_type must be code (the only flow this provider supports).",
+    "unsupported_response_type": _l("response_type must be code (the only flow this provider supports)."),
 }
 
 
@@ -126,8 +127,8 @@ def _touch_needed(client: Client, signed: SignedIn | None) -> bool:
 def authorize() -> ResponseReturnValue:
     duplicates = _duplicated(request.args)
     if duplicates:
-        return error_response(400, f"This sign-in request repeats parameters: {', '.join(duplicates)}.",
-                              "invalid_request")
+        return error_response(400, _("This sign-in request repeats parameters: %(names)s.",
+                                     names=", ".join(duplicates)), "invalid_request")
     signed = signed_in()
     user = signed.account if signed else None
     prompt = request.args.get("prompt", "").split()
@@ -139,13 +140,13 @@ def authorize() -> ResponseReturnValue:
     except OAuth2Error as exc:
         return _error(exc)
     except ValueError:      # Authlib refuses to quote a value with '"' or '\\' in an error description
-        return error_response(400, "This sign-in request has a parameter with characters that are not "
-                                   "allowed (such as a quote).", "invalid_request")
+        return error_response(400, _("This sign-in request has a parameter with characters that are not "
+                                     "allowed (such as a quote)."), "invalid_request")
     client: Client = grant.client.row
     if grant.redirect_uri == OOB_REDIRECT_URI and not settings().allow_oob:
-        return error_response(400, "This identity provider does not accept out-of-band sign-ins (codes "
-                                   "shown on a page to be pasted elsewhere); use the loopback or device "
-                                   "flow instead.", "unauthorized_client")
+        return error_response(400, _("This identity provider does not accept out-of-band sign-ins (codes "
+                                     "shown on a page to be pasted elsewhere); use the loopback or device "
+                                     "flow instead."), "unauthorized_client")
     needs_touch = _touch_needed(client, signed)
     credential_id = None
     auth_time = signed.auth_time if signed else 0
@@ -162,11 +163,11 @@ def authorize() -> ResponseReturnValue:
             return response
         user = enabled_account(login_grant.user_id)
         if user is None:
-            return error_response(403, "This account is disabled.", "access_denied")
+            return error_response(403, _("This account is disabled."), "access_denied")
         credential_id = login_grant.credential_id
         auth_time = int(login_grant.created_at.timestamp())
     if user is None:        # no touch was needed only because a session holds: never the case here
-        return error_response(403, "Sign in first.", "login_required")
+        return error_response(403, _("Sign in first."), "login_required")
     missing = signing_identity_missing(user, settings()) if client.client_id == SIGSTORE_CLIENT_ID else None
     if missing:
         return error_response(400, missing, "access_denied")

@@ -9,6 +9,7 @@ from typing import ParamSpec
 from flask import abort
 from flask.typing import ResponseReturnValue
 
+from idp.platform.words import _
 from idp.web.sessions import login_required, signed_in_user
 
 P = ParamSpec("P")
@@ -20,7 +21,7 @@ def admin_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, Respon
     @wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if not signed_in_user().is_admin:
-            abort(403, "This page is for administrators.")
+            abort(403, _("This page is for administrators."))
         return view(*args, **kwargs)
 
     return login_required(wrapped)

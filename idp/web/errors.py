@@ -13,15 +13,16 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from idp.platform.refusal import Refused
+from idp.platform.words import _, _l
 from idp.store.db import db
 from idp.web.sessions import MACHINE_PATHS
 
 MESSAGES = {
-    400: "The request was not understood.",
-    404: "There is nothing here.",
-    405: "This address does not accept that method.",
-    413: "The request body is too large (64 KiB at most).",
-    429: "Too many attempts. Wait a moment and try again.",
+    400: _l("The request was not understood."),
+    404: _l("There is nothing here."),
+    405: _l("This address does not accept that method."),
+    413: _l("The request body is too large (64 KiB at most)."),
+    429: _l("Too many attempts. Wait a moment and try again."),
 }
 
 
@@ -54,12 +55,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(InsecureTransportError)
     def insecure_transport(exc: InsecureTransportError) -> ResponseReturnValue:
-        return error_response(400, "OAuth requests must use https; plain http is only for localhost.",
+        return error_response(400, _("OAuth requests must use https; plain http is only for localhost."),
                               "invalid_request")
 
     @app.errorhandler(OAuth2Error)
     def oauth_error(exc: OAuth2Error) -> ResponseReturnValue:
-        return error_response(exc.status_code or 400, exc.get_error_description() or "The request was refused.",
+        return error_response(exc.status_code or 400, exc.get_error_description() or _("The request was refused."),
                               exc.error or "invalid_request")
 
     @app.errorhandler(Refused)
@@ -70,20 +71,21 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> ResponseReturnValue:
-        return error_response(400, f"Security check failed: {exc.description} Reload the page and try again.",
+        return error_response(400, _("Security check failed: %(why)s Reload the page and try again.",
+                                     why=exc.description),
                               "invalid_request")
 
     @app.errorhandler(OperationalError)
     def database_down(exc: OperationalError) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.error("database unavailable: %s", exc.orig)
-        response, status = error_response(503, "The database is unavailable right now; nothing was changed. "
-                                               "Try again in a moment.", "temporarily_unavailable")
+        response, status = error_response(503, _("The database is unavailable right now; nothing was changed. "
+                                                 "Try again in a moment."), "temporarily_unavailable")
         return response, 503, {"Retry-After": "5"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:
-        message = MESSAGES.get(exc.code or 500, exc.description or "Error.")
+        message = str(MESSAGES.get(exc.code or 500, exc.description or _("Error.")))
         response, status = error_response(exc.code or 500, message)
         headers = {}
         if exc.code == 429 and getattr(exc, "retry_after", None) is None:
@@ -94,10 +96,10 @@ def register(app: Flask) -> None:
     def client_gone(exc: ConnectionResetError) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.warning("client connection lost while reading its request: %s", exc)
-        return error_response(400, "The request did not arrive in time.", "invalid_request")
+        return error_response(400, _("The request did not arrive in time."), "invalid_request")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:
         db.session.rollback()
         app.logger.exception("unexpected error")
-        return error_response(500, "Something went wrong on our side; nothing was changed.", "server_error")
+        return error_response(500, _("Something went wrong on our side; nothing was changed."), "server_error")

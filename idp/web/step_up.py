@@ -16,6 +16,7 @@ from typing import ParamSpec
 from flask import jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
+from idp.platform.words import _
 from idp.web.sessions import signed_in
 
 EXEMPT_FIELDS = ("csrf_token",)
@@ -31,7 +32,7 @@ def fresh_touch_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, 
         if state is not None and not state.touched_recently():
             if request.is_json:
                 return jsonify(error="fresh_touch_required",
-                               error_description="Touch one of your security keys to confirm this change."), 403
+                               error_description=_("Touch one of your security keys to confirm this change.")), 403
             fields = [(k, v) for k, v in request.form.items(multi=True) if k not in EXEMPT_FIELDS]
             return render_template("step_up.html", action=request.path, fields=fields), 403
         return view(*args, **kwargs)

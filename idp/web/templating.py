@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from idp.people.event_words import sentence
+from idp.platform.words import _
+from idp.web.i18n import when
 
 
 def utc_time(timestamp: int | float) -> str:
-    """A Unix time as ``2026-12-01 18:30:05 UTC``."""
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    """A Unix time in the reader's language, to the second, in UTC."""
+    return when(datetime.fromtimestamp(timestamp, UTC), seconds=True)
 
 
 BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"),
@@ -26,8 +28,8 @@ def browser_name(user_agent: str) -> str:
     browser = next((name for mark, name in BROWSERS if mark in user_agent), None)
     system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or (user_agent[:40] or "unknown browser")
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or (user_agent[:40] or _("unknown browser"))
 
 
 def register(app: Flask) -> None:

@@ -55,4 +55,9 @@ def test_no_page_has_a_serious_accessibility_problem(live_server, axe_page):
     page.goto(f"{live_server.url}/account")
     page.locator("button.revoke").click()
     found["revoke confirmation"] = violations(page)
+    page.goto(f"{live_server.url}/language/de?next=/")                    # the German pages, too
+    for path in ("/", "/login", "/account", "/admin", "/admin/instance"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.get_attribute("html", "lang") == "de"
+        found[f"{path} (de)"] = violations(page)
     assert {where: problems for where, problems in found.items() if problems} == {}
