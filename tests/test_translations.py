@@ -63,11 +63,15 @@ def test_the_compiled_catalogue_is_the_source(german):
     with (CATALOG / "messages.mo").open("rb") as handle:
         compiled = read_mo(handle)
     def table(catalog) -> dict:
-        as_key = (lambda value: tuple(value) if isinstance(value, list | tuple) else value)
-        return {as_key(m.id): as_key(m.string) for m in catalog if m.id}
+        return {plain(m.id): plain(m.string) for m in catalog if m.id}
 
     source, built = table(german), table(compiled)
     assert built == source, "messages.mo is stale: run 'make translations'"
+
+
+def plain(value):
+    """A message's id or string, with plural forms as a tuple (the .po and .mo readers differ)."""
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def test_the_browser_language_chooses_the_page_language(client):
