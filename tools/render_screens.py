@@ -1,7 +1,7 @@
 """Render Hallmark's main pages with headless Chromium into docs/screens/ (the README shows them).
 
 A throwaway instance on 127.0.0.1, a virtual security key, and an administrator who enrolls, signs in
-and looks around; each page is captured at a desktop width, the account page also at 390 px.
+and looks around; each page is captured at a desktop width, the account page also at 390 px and in German.
 
     .venv/bin/python tools/render_screens.py            # or: make screens
 """
@@ -56,6 +56,8 @@ def main() -> None:
                 shot("admin-instance", "/admin/instance")
                 page.set_viewport_size({"width": 390, "height": 844})
                 shot("account-phone", "/account")
+                page.set_viewport_size({"width": 1000, "height": 900})
+                shot("account-de", "/language/de?next=/account")       # the second language
                 browser.close()
         finally:
             server.stop()
