@@ -34,7 +34,8 @@ def post(client, path: str, **form):
                                           ("post", "/admin/people/someone/disable"),
                                           ("post", "/admin/people/someone/recovery"),
                                           ("post", "/admin/invites/1/expire"), ("get", "/admin/instance"),
-                                          ("post", "/admin/clients/web/remove"), ("post", "/admin/keys/rotate")])
+                                          ("post", "/admin/clients/web/remove"), ("post", "/admin/keys/rotate"),
+                                          ("post", "/admin/clients"), ("post", "/admin/clients/web/rotate")])
 def test_a_person_who_is_not_an_administrator_is_refused(app, client, method, path):
     enroll(client, app, "plain")
     response = client.get(path) if method == "get" else post(client, path, reason="because")
@@ -149,3 +150,92 @@ def test_an_administrator_cannot_lock_themselves_out_from_the_web(app, client):
     assert "cannot disable or enable your own account" in client.get(refused.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert User.query.filter_by(username="boss").one().disabled_at is None
+
+
+SECRET_RE = re.compile(r'<code id="client-secret">([A-Za-z0-9_-]+)</code>')
+
+
+def test_a_client_registered_from_the_web_with_its_secret_shown_once_then_rotated(app, client):
+    from idp.oauth.client_records import find, secret_matches
+
+    make_admin(app, client)
+    made = post(client, "/admin/clients", client_id="wiki", name="The wiki",
+                redirect_uris="https://wiki.example/callback\r\n  https://wiki.example/cb2  \r\n")
+    assert made.status_code == 200
+    first = SECRET_RE.search(made.get_data(as_text=True)).group(1)
+    with app.app_context():
+        wiki = find("wiki")
+        assert wiki.redirect_uris == ["https://wiki.example/callback", "https://wiki.example/cb2"]
+        assert wiki.name == "The wiki" and secret_matches(wiki, first) and first not in wiki.secret_hash
+    assert first not in client.get("/admin/instance").get_data(as_text=True)        # shown once, never again
+    rotated = post(client, "/admin/clients/wiki/rotate")
+    second = SECRET_RE.search(rotated.get_data(as_text=True)).group(1)
+    with app.app_context():
+        wiki = find("wiki")
+        assert second != first and secret_matches(wiki, second) and not secret_matches(wiki, first)
+        assert AuditEvent.query.filter_by(event="client.added", actor="boss").count() == 1
+        assert AuditEvent.query.filter_by(event="client.secret_rotated", actor="boss").count() == 1
+
+
+def test_a_public_client_has_no_secret_to_rotate(app, client):
+    make_admin(app, client)
+    made = post(client, "/admin/clients", client_id="cli-tool", redirect_uris="http://127.0.0.1:9000/cb",
+                public="yes", fresh_touch="yes")
+    assert made.status_code == 302
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "The public client &#39;cli-tool&#39; is registered." in page and 'action="/admin/clients/cli-tool/rotate"' not in page
+    refused = post(client, "/admin/clients/cli-tool/rotate")
+    assert "is a public client: it has no secret" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "no client" in client.get(post(client, "/admin/clients/ghost/rotate").headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("form", "said"), [
+    ({"client_id": "x", "redirect_uris": "https://a.example/cb"}, "client id must be 3-64 characters"),
+    ({"client_id": "plain", "redirect_uris": "http://a.example/cb"}, "must be https://"),
+    ({"client_id": "frag", "redirect_uris": "https://a.example/cb#x"}, "must not contain a fragment"),
+    ({"client_id": "none", "redirect_uris": "  "}, "at least one redirect URI is required"),
+    ({"client_id": "sigstore", "redirect_uris": "https://a.example/cb"}, "already exists"),
+])
+def test_a_bad_client_registration_changes_nothing_and_says_why(app, client, form, said):
+    from idp.store.models import Client
+
+    make_admin(app, client)
+    with app.app_context():
+        before = Client.query.count()
+    refused = post(client, "/admin/clients", **form)
+    assert said in client.get(refused.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert Client.query.count() == before
+        assert AuditEvent.query.filter_by(event="client.added").count() == 0
+
+
+def test_client_changes_need_a_fresh_touch(app, client, monkeypatch):
+    make_admin(app, client)
+    later = clock.now() + timedelta(minutes=10)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    for path in ("/admin/clients", "/admin/clients/sigstore/rotate"):
+        refused = post(client, path, client_id="late", redirect_uris="https://late.example/cb")
+        assert refused.status_code == 403 and "Confirm with your security key" in refused.get_data(as_text=True)
+    from idp.store.models import Client
+
+    with app.app_context():
+        assert Client.query.filter_by(client_id="late").count() == 0
+
+
+def test_the_audit_log_filters_by_day(app, client):
+    make_admin(app, client)
+    with app.app_context():
+        old = AuditEvent(event="instance.backed_up", actor="cron", security=False, details={},
+                         at=clock.now() - timedelta(days=40))
+        db.session.add(old)
+        db.session.commit()
+    today = clock.now().date()
+    before = (today - timedelta(days=30)).isoformat()
+    recent = client.get(f"/admin/audit?since={before}").get_data(as_text=True)
+    assert 'data-event="user.enrolled"' in recent and 'data-event="instance.backed_up"' not in recent
+    older = client.get(f"/admin/audit?until={before}&format=json").get_json()
+    assert [e["event"] for e in older] == ["instance.backed_up"]
+    page = client.get(f"/admin/audit?until={before}&event=instance.backed_up").get_data(as_text=True)
+    assert f"since=&amp;until={before}" in page or f"until={before}" in page        # the export keeps the filter
+    bad = client.get("/admin/audit?since=yesterday").get_data(as_text=True)
+    assert "Not a day (YYYY-MM-DD), so not used:" in bad and 'data-event="instance.backed_up"' in bad

@@ -42,6 +42,17 @@ def test_client_add(tmp_path):
     assert bad.returncode == 1 and "https://" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_client_rotate_secret(tmp_path):
+    first = run(tmp_path, "client", "add", "web", "--redirect-uri", "https://app.example/cb").stdout.split()[-1]
+    rotated = run(tmp_path, "client", "rotate-secret", "web")
+    assert rotated.returncode == 0, rotated.stderr
+    second = rotated.stdout.split()[-1]
+    assert second != first and len(second) >= 43 and "the old one no longer works" in rotated.stdout
+    public = run(tmp_path, "client", "rotate-secret", "sigstore")
+    assert public.returncode == 1 and "is a public client" in public.stderr and "Traceback" not in public.stderr
+    assert run(tmp_path, "client", "rotate-secret", "ghost").returncode == 1
+
+
 def test_fulcio_config(tmp_path):
     result = run(tmp_path, "fulcio-config")
     config = json.loads(result.stdout)["OIDCIssuers"]["http://localhost:8080"]

@@ -3,7 +3,7 @@
 import click
 
 from idp.cli.context import app_context
-from idp.oauth.client_records import ClientRecordError, register
+from idp.oauth.client_records import ClientRecordError, register, rotate_secret
 
 
 @click.group("client")
@@ -28,3 +28,15 @@ def add(client_id: str, name: str | None, redirect_uris: tuple[str, ...], public
         click.echo(f"registered client {client.client_id}")
         if secret:
             click.echo(f"client secret (shown once, stored hashed): {secret}")
+
+
+@command.command("rotate-secret")
+@click.argument("client_id")
+def rotate(client_id: str) -> None:
+    """Give a confidential client a new secret, printed once; the old one stops working at once."""
+    with app_context():
+        try:
+            secret = rotate_secret(client_id, actor="admin-cli")
+        except ClientRecordError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"client secret of {client_id} (shown once, stored hashed; the old one no longer works): {secret}")

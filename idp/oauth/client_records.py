@@ -78,12 +78,12 @@ def validate_redirect_uri(uri: str) -> None:
     """Registered redirect URIs must be absolute https (or loopback http), without fragment."""
     parts = urlsplit(uri)
     if parts.fragment or "#" in uri:
-        raise ClientRecordError(f"redirect URI {uri!r} must not contain a fragment")
+        raise ClientRecordError(_l("redirect URI %(uri)r must not contain a fragment", uri=uri))
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and LOOPBACK_RE.fullmatch(uri):
         return
-    raise ClientRecordError(f"redirect URI {uri!r} must be https:// (or http:// on a loopback host)")
+    raise ClientRecordError(_l("redirect URI %(uri)r must be https:// (or http:// on a loopback host)", uri=uri))
 
 
 def register(client_id: str, name: str, redirect_uris: list[str], *, confidential: bool,
@@ -91,11 +91,11 @@ def register(client_id: str, name: str, redirect_uris: list[str], *, confidentia
     """Register a client (audited as ``actor``'s, in the same transaction); returns it and, for a
     confidential client, its secret (shown once)."""
     if not CLIENT_ID_RE.fullmatch(client_id):
-        raise ClientRecordError("client id must be 3-64 characters of letters, digits, '.', '_' or '-'")
+        raise ClientRecordError(_l("client id must be 3-64 characters of letters, digits, '.', '_' or '-'"))
     if Client.query.filter_by(client_id=client_id).first():
-        raise ClientRecordError(f"client {client_id!r} already exists")
+        raise ClientRecordError(_l("client %(client)r already exists", client=client_id))
     if not redirect_uris:
-        raise ClientRecordError("at least one redirect URI is required")
+        raise ClientRecordError(_l("at least one redirect URI is required"))
     for uri in redirect_uris:
         validate_redirect_uri(uri)
     secret = secrets.token_urlsafe(32) if confidential else None
@@ -108,6 +108,23 @@ def register(client_id: str, name: str, redirect_uris: list[str], *, confidentia
     db.session.commit()
     ttlcache.forget("clients")
     return client, secret
+
+
+def rotate_secret(client_id: str, *, actor: str) -> str:
+    """Give confidential client ``client_id`` a new secret (returned, to be shown once; only its hash is
+    kept). The old secret stops working at once. Audited."""
+    client = find(client_id)
+    if client is None:
+        raise ClientRecordError(_l("no client %(client)r", client=client_id))
+    if not client.secret_hash:
+        raise ClientRecordError(_l("%(client)r is a public client: it has no secret (it proves itself with PKCE)",
+                                   client=client_id))
+    secret = secrets.token_urlsafe(32)
+    client.secret_hash = sha256_hex(secret)
+    audit.record("client.secret_rotated", actor=actor, client=client_id)
+    db.session.commit()
+    ttlcache.forget("clients")
+    return secret
 
 
 def remove(client_id: str, *, actor: str) -> None:

@@ -83,6 +83,8 @@ SENTENCES: dict[str, Callable[[Details], str]] = {
                                  else _("An enrollment link was made.")),
     "invite.expired": lambda d: _("An enrollment link was ended before its time."),
     "client.added": lambda d: _("The OAuth client '%(client)s' was registered.", client=d.get("client")),
+    "client.secret_rotated": lambda d: _("The OAuth client '%(client)s' was given a new secret.",
+                                         client=d.get("client")),
     "client.removed": lambda d: _("The OAuth client '%(client)s' was removed.", client=d.get("client")),
     "keys.rotated": lambda d: _("The token-signing key was rotated (now %(kid)s).", kid=d.get("kid")),
     "instance.backed_up": lambda d: _("A backup of the instance was written."),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -105,8 +106,22 @@ def recovery(username: str) -> ResponseReturnValue:
                            heading=_("Here is a recovery link for %(name)s", name=username))
 
 
+def _day(name: str) -> date | None:
+    """The ``YYYY-MM-DD`` query parameter ``name`` (None when absent or not a date)."""
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+
+
 def _events() -> list[AuditEvent]:
+    """The events the filter names: a person, an event's machine name, and days (UTC, both ends included)."""
     found = AuditEvent.query
+    since, until = _day("since"), _day("until")
+    if since:
+        found = found.filter(AuditEvent.at >= datetime.combine(since, time.min, UTC))
+    if until:
+        found = found.filter(AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min, UTC))
     person = request.args.get("person", "").strip()
     if person:
         user = User.query.filter_by(username=person).first()
@@ -146,8 +161,10 @@ def audit_log() -> ResponseReturnValue:
                                                 event.security, json.dumps(event.details, sort_keys=True))])
         return Response(out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="hallmark-audit.csv"'})
+    bad_days = [name for name in ("since", "until") if request.args.get(name) and _day(name) is None]
     return render_template("admin_audit.html", events=events[:PAGE], person=request.args.get("person", ""),
-                           event=request.args.get("event", ""))
+                           event=request.args.get("event", ""), since=request.args.get("since", ""),
+                           until=request.args.get("until", ""), bad_days=bad_days)
 
 
 @bp.get("/admin/instance")
@@ -189,6 +206,41 @@ def _attestation_line(cfg: Settings) -> str:
                  "replaced.", date=format_date(metadata.next_update))
     return _("Attestation: FIDO metadata BLOB number %(number)s, current until %(date)s.",
              number=metadata.payload.no, date=format_date(metadata.next_update))
+
+
+@bp.post("/admin/clients")
+@admin_required
+@fresh_touch_required
+def add_client() -> ResponseReturnValue:
+    """Register an OAuth client with exact redirect URIs (one per line); a confidential client's secret is
+    shown once."""
+    form = request.form
+    client_id = form.get("client_id", "").strip()
+    uris = [line.strip() for line in form.get("redirect_uris", "").splitlines() if line.strip()]
+    try:
+        client, secret = client_records.register(
+            client_id, form.get("name", "").strip()[:64] or client_id, uris, confidential=form.get("public") != "yes",
+            fresh_touch=form.get("fresh_touch") == "yes", actor=signed_in_user().username)
+    except client_records.ClientRecordError as exc:
+        flash(_("Nothing changed: %(why)s.", why=str(exc)), "error")
+        return redirect(url_for("admin.instance"))
+    if secret is None:
+        flash(_("The public client '%(client)s' is registered.", client=client.client_id), "success")
+        return redirect(url_for("admin.instance"))
+    return render_template("admin_secret.html", client_id=client.client_id, secret=secret)
+
+
+@bp.post("/admin/clients/<client_id>/rotate")
+@admin_required
+@fresh_touch_required
+def rotate_client_secret(client_id: str) -> ResponseReturnValue:
+    """A new secret for a confidential client, shown once; the old one stops working at once."""
+    try:
+        secret = client_records.rotate_secret(client_id, actor=signed_in_user().username)
+    except client_records.ClientRecordError as exc:
+        flash(_("Nothing changed: %(why)s.", why=str(exc)), "error")
+        return redirect(url_for("admin.instance"))
+    return render_template("admin_secret.html", client_id=client_id, secret=secret)
 
 
 @bp.post("/admin/clients/<client_id>/remove")
