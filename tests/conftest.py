@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from hallmark_testing.browser import VIRTUAL_KEY
 from hallmark_testing.helpers import SOFTHSM_MODULE, make_settings  # noqa: E402
 from idp import create_app  # noqa: E402
 
@@ -75,8 +76,7 @@ def browser():
 class KeyPage:
     """A browser page with a CDP virtual authenticator (CTAP2, resident keys, UV)."""
 
-    OPTIONS = {"protocol": "ctap2", "transport": "usb", "hasResidentKey": True, "hasUserVerification": True,
-               "isUserVerified": True, "automaticPresenceSimulation": True}
+    OPTIONS = VIRTUAL_KEY
 
     def __init__(self, browser):
         self.context = browser.new_context()

@@ -14,12 +14,11 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from hallmark_testing.browser import key_context
 from hallmark_testing.servers import LiveServer
 from idp.people import invites
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screens"
-KEY = {"protocol": "ctap2", "transport": "usb", "hasResidentKey": True, "hasUserVerification": True,
-       "isUserVerified": True, "automaticPresenceSimulation": True}
 
 
 def main() -> None:
@@ -31,11 +30,7 @@ def main() -> None:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-                context = browser.new_context(viewport={"width": 1000, "height": 900})
-                page = context.new_page()
-                cdp = context.new_cdp_session(page)
-                cdp.send("WebAuthn.enable")
-                cdp.send("WebAuthn.addVirtualAuthenticator", {"options": KEY})
+                _, page = key_context(browser, viewport={"width": 1000, "height": 900})
 
                 def shot(name: str, path: str | None = None) -> None:
                     if path:

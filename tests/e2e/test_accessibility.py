@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from hallmark_testing.browser import key_context
+
 AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -23,13 +25,7 @@ def violations(page) -> list[str]:
 def axe_page(browser):
     """A page with a virtual security key whose context lets the test inject axe-core past the pages'
     strict Content-Security-Policy (which, rightly, refuses any script Hallmark did not serve)."""
-    context = browser.new_context(bypass_csp=True)
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "usb", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    context, page = key_context(browser, bypass_csp=True)
     yield page
     context.close()
 

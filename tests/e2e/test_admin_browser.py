@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from hallmark_testing.browser import key_context
 from hallmark_testing.helpers import new_invite, unique_name
 from idp.people import invites
 from idp.store.models import AuditEvent
@@ -30,11 +31,7 @@ def actions_of(live_server, actor: str) -> list[str]:
 def test_an_administrator_does_every_admin_action_from_the_pages(live_server, key_page, browser):
     page = key_page.page
     worker = unique_name("worker")
-    other = browser.new_context()
-    other_page = other.new_page()
-    other_cdp = other.new_cdp_session(other_page)
-    other_cdp.send("WebAuthn.enable")
-    other_cdp.send("WebAuthn.addVirtualAuthenticator", {"options": key_page.OPTIONS})
+    other, other_page = key_context(browser)
     other_page.goto(f"{live_server.url}/enroll/{new_invite(live_server.app)}")
     other_page.fill("#username", worker)
     other_page.click("#register")

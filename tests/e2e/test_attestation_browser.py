@@ -10,6 +10,7 @@ import base64
 import cbor2
 import pytest
 
+from hallmark_testing.browser import key_context
 from hallmark_testing.helpers import new_invite
 from hallmark_testing.mds import FidoTestService, entry
 from hallmark_testing.servers import LiveServer
@@ -22,14 +23,8 @@ def chromium_batch_certificate(browser, tmp_path_factory) -> bytes:
     """The attestation certificate Chromium's virtual authenticator signs with, read off one registration
     made on a Hallmark page (its key is fixed; the certificate is made anew each time, signed by that key)."""
     server = LiveServer(tmp_path_factory.mktemp("probe"))
-    context = browser.new_context()
+    context, page = key_context(browser)
     try:
-        page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("WebAuthn.enable")
-        cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-            "protocol": "ctap2", "transport": "usb", "hasResidentKey": True, "hasUserVerification": True,
-            "isUserVerified": True, "automaticPresenceSimulation": True}})
         page.goto(f"{server.url}/login")
         encoded = page.evaluate("""async () => {
           const made = await navigator.credentials.create({publicKey: {challenge: new Uint8Array(32),

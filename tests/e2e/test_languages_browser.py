@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import re
 
+from hallmark_testing.browser import key_context
 from hallmark_testing.helpers import new_invite
 
 
 def german_page(browser):
-    context = browser.new_context(locale="de-DE")
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable")
-    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "usb", "hasResidentKey": True, "hasUserVerification": True,
-        "isUserVerified": True, "automaticPresenceSimulation": True}})
-    return context, page
+    return key_context(browser, locale="de-DE")
 
 
 def test_a_german_browser_enrolls_in_german_and_switches_to_english(browser, live_server):
