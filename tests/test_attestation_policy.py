@@ -343,3 +343,24 @@ def test_the_instance_page_says_what_the_policy_can_do(tmp_path, service, models
     assert "so new keys are refused until it is replaced" in page_text(client.get("/admin/instance"))
     blob.write_text("damaged")
     assert "the FIDO metadata cannot be read, so new keys are refused" in page_text(client.get("/admin/instance"))
+
+
+def test_a_model_without_an_aaguid_is_found_by_its_attestation_key(tmp_path, service):
+    """U2F-era models are listed by the key identifiers of their batch certificates, not by AAGUID; the
+    allow-list, which names AAGUIDs, cannot admit them."""
+    from hallmark_testing.mds import der, key_identifier
+
+    legacy = FidoTestService.model("Legacy U2F Key")
+    chain, batch = legacy.batch_key(names_aaguid=False)
+    listed = entry(None, "Legacy U2F Key", [der(legacy.root)], key_ids=[key_identifier(chain[0])])
+    blob, root = service.write(tmp_path / "mds", [listed])
+    app = create_app(make_settings(tmp_path, mds_blob=str(blob), mds_root=str(root)), create_schema=True)
+    auth = key_of(app)
+    auth.attestation, auth.attestation_chain, auth.attestation_key = "packed", chain, batch
+    assert enroll_with(app, auth, "legacy")[2].status_code == 200
+    assert credential_of(app, "legacy").attested_model == "Legacy U2F Key"
+    other = tmp_path / "allow"
+    strict = create_app(make_settings(other, mds_blob=str(blob), mds_root=str(root),
+                                      allowed_aaguids=("cb69481e-8ff7-4039-93ec-0a2729a154a8",)), create_schema=True)
+    refused = enroll_with(strict, auth, "legacy2")[2]
+    assert refused.status_code == 400 and "(Legacy U2F Key) is not one this instance accepts" in refused.get_json()["error_description"]

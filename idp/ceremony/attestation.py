@@ -150,11 +150,13 @@ def _judge(cfg: Settings, metadata: Metadata, attestation: AttestationObject, cl
                                       format=attestation.fmt, why=type(exc).__name__))
     if result.attestation_type == AttestationType.SELF or not result.trust_path:
         return _unproven(required, _l("it attests only to itself"))
-    verifier = MdsAttestationVerifier(metadata.payload, entry_filter=None, attestation_filter=None)
     assert attestation.auth_data.credential_data is not None  # noqa: S101 (a registration always has it)
     aaguid = attestation.auth_data.credential_data.aaguid
-    entry = (verifier.find_entry_by_aaguid(aaguid) if aaguid
-             else verifier.find_entry_by_chain(result.trust_path))
+    try:
+        entry = (metadata.entry_by_aaguid(str(aaguid)) if aaguid
+                 else metadata.entry_by_chain(result.trust_path))
+    except ValueError as exc:       # python-fido2 cannot read this model's entry
+        return _unproven(required, _l("its entry in the FIDO metadata cannot be read: %(why)s", why=str(exc)))
     if entry is None:
         return _unproven(required, _l("its model %(aaguid)s is not in the FIDO metadata", aaguid=str(aaguid)))
     name = _model_name(entry)
@@ -164,6 +166,7 @@ def _judge(cfg: Settings, metadata: Metadata, attestation: AttestationObject, cl
             _l("This key's model (%(model)s) is reported unsafe by the FIDO Alliance (%(status)s), so it cannot be "
                "registered. Use another security key.", model=name, status=refusing),
             f"model {aaguid} {name}: {refusing}")
+    verifier = MdsAttestationVerifier(metadata.payload_with(entry), entry_filter=None, attestation_filter=None)
     try:
         verifier.verify_attestation(attestation, client_data_hash)
     except (UntrustedAttestation, InvalidAttestation) as exc:

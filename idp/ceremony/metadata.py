@@ -1,30 +1,38 @@
 """The FIDO Metadata Service (MDS3) BLOB: read from a file the operator downloads, verified to the FIDO root
 the operator names, and reloaded when the file changes. Never fetched over the network.
 
-python-fido2 parses the BLOB and checks its signature chain (``fido2.mds3.parse_blob``); this module adds
-what it leaves to the caller: the chain's validity dates and the BLOB's ``nextUpdate``
-(docs/attestation.md).
+Verification uses the libraries: python-fido2 checks the certificate chain from the JWS header's ``x5c`` to
+the root (``verify_x509_chain``), joserfc the JWS signature with the signer's key; this module adds the
+chain's validity dates and the BLOB's ``nextUpdate``. The entries are parsed into python-fido2's
+``MetadataBlobPayloadEntry`` only when a registration needs one: parsing all of a BLOB the size of the
+FIDO Alliance's with python-fido2 takes seconds, and every worker would pay it at start (bench/attestation.py).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.serialization import Encoding
-from fido2.attestation.base import InvalidAttestation
-from fido2.mds3 import MetadataBlobPayload, parse_blob
-from joserfc.errors import JoseError
-from joserfc.jws import JWSRegistry, extract_compact
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from fido2.attestation.base import InvalidAttestation, verify_x509_chain
+from fido2.mds3 import MetadataBlobPayload, MetadataBlobPayloadEntry
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jwk import ECKey, RSAKey
+from joserfc.jws import JWSRegistry
 
 # The FIDO Alliance's BLOB is several megabytes, with a certificate chain in its header: joserfc's
 # defaults (sized for tokens) would refuse it.
-BLOB_SIZES = JWSRegistry()
+BLOB_SIZES = JWSRegistry(algorithms=["RS256", "PS256", "ES256"])
 BLOB_SIZES.max_header_length = 64 * 1024
 BLOB_SIZES.max_payload_length = 64 * 1024 * 1024
 BLOB_SIZES.max_signature_length = 4096
@@ -34,20 +42,49 @@ class MetadataError(ValueError):
     """The BLOB cannot be used; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
 class Metadata:
-    """A verified BLOB."""
+    """A verified BLOB: its number, its ``nextUpdate``, and its entries by AAGUID and by attestation
+    certificate key identifier, each parsed when first asked for."""
 
-    payload: MetadataBlobPayload
-    path: Path
-
-    @property
-    def next_update(self) -> date:
-        return self.payload.next_update
+    def __init__(self, payload: dict[str, Any], path: Path):
+        self.path = path
+        self.number = int(payload["no"])
+        self.legal_header = str(payload.get("legalHeader", ""))
+        self.next_update = date.fromisoformat(payload["nextUpdate"])
+        entries: list[dict[str, Any]] = list(payload["entries"])
+        self.size = len(entries)
+        self._by_aaguid = {str(e["aaguid"]).lower(): e for e in entries if e.get("aaguid")}
+        self._by_key_id = {str(key_id).lower(): e for e in entries
+                           for key_id in e.get("attestationCertificateKeyIdentifiers") or []}
+        self._parse = lru_cache(maxsize=256)(self._parsed)
 
     def stale(self, today: date) -> bool:
         """The BLOB is past its ``nextUpdate``: its revocation news may be missing."""
-        return today > self.payload.next_update
+        return today > self.next_update
+
+    def _parsed(self, kind: str, key: str) -> MetadataBlobPayloadEntry | None:
+        raw = (self._by_aaguid if kind == "aaguid" else self._by_key_id).get(key)
+        return MetadataBlobPayloadEntry.from_dict(raw) if raw is not None else None
+
+    def entry_by_aaguid(self, aaguid: str) -> MetadataBlobPayloadEntry | None:
+        """The entry of the model ``aaguid`` (``xxxxxxxx-xxxx-…``), if the BLOB lists it."""
+        found: MetadataBlobPayloadEntry | None = self._parse("aaguid", aaguid.lower())
+        return found
+
+    def entry_by_chain(self, chain: Sequence[bytes]) -> MetadataBlobPayloadEntry | None:
+        """The entry naming one of ``chain``'s certificates by key identifier (U2F keys have no AAGUID)."""
+        for der in chain:
+            public_key = x509.load_der_x509_certificate(der).public_key()
+            key_id = x509.SubjectKeyIdentifier.from_public_key(public_key).digest.hex()
+            found: MetadataBlobPayloadEntry | None = self._parse("key_id", key_id)
+            if found is not None:
+                return found
+        return None
+
+    def payload_with(self, entry: MetadataBlobPayloadEntry) -> MetadataBlobPayload:
+        """A payload holding only ``entry``, for python-fido2's verifier."""
+        return MetadataBlobPayload(legal_header=self.legal_header, no=self.number, next_update=self.next_update,
+                                   entries=[entry])
 
 
 def _root_der(path: Path) -> bytes:
@@ -75,6 +112,16 @@ def _check_dates(chain: list[bytes], now: datetime) -> None:
                 "download a current BLOB")
 
 
+def _signer_key(der: bytes) -> RSAKey | ECKey:
+    public_key = x509.load_der_x509_certificate(der).public_key()
+    pem = public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return RSAKey.import_key(pem)
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return ECKey.import_key(pem)
+    raise MetadataError("the BLOB's signing certificate holds neither an RSA nor an EC key")
+
+
 def load(blob_path: Path, root_path: Path, now: datetime) -> Metadata:
     """Read and verify the BLOB at ``blob_path`` against the FIDO root at ``root_path``."""
     root = _root_der(root_path)
@@ -84,20 +131,21 @@ def load(blob_path: Path, root_path: Path, now: datetime) -> Metadata:
         raise MetadataError(f"cannot read the FIDO metadata BLOB {blob_path} (HALLMARK_MDS_BLOB): "
                             f"{exc.strerror}") from exc
     try:
-        header = extract_compact(blob, registry=BLOB_SIZES).headers()
+        header = jws.extract_compact(blob, registry=BLOB_SIZES).headers()
         chain = [base64.b64decode(c) for c in header.get("x5c", [])] + [root]
         _check_dates(chain, now)
-        payload = parse_blob(blob, root)
+        verify_x509_chain(chain)                 # each certificate signed by the next, up to the root
+        verified = jws.deserialize_compact(blob, _signer_key(chain[0]), registry=BLOB_SIZES)
+        return Metadata(json.loads(verified.payload), blob_path)
     except MetadataError:
         raise
-    except (InvalidSignature, InvalidAttestation) as exc:     # the blob's signature, or its chain's
+    except (InvalidSignature, InvalidAttestation, BadSignatureError) as exc:     # the chain's or the JWS's
         raise MetadataError(f"the signature of {blob_path} does not verify under the root in HALLMARK_MDS_ROOT: "
                             "the file was altered, or it comes from another metadata service") from exc
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         raise MetadataError(f"{blob_path} is not a FIDO metadata BLOB signed under the root in HALLMARK_MDS_ROOT "
                             f"({type(exc).__name__}): download it again from the FIDO Alliance, and check that "
                             "HALLMARK_MDS_ROOT is their root certificate") from exc
-    return Metadata(payload=payload, path=blob_path)
 
 
 class MetadataFile:

@@ -37,18 +37,16 @@ def check(blob: Path | None, root: Path | None) -> None:
     except MetadataError as exc:
         click.echo(f"hallmark: refused: {exc}", err=True)
         sys.exit(1)
-    payload = metadata.payload
-    click.echo(f"{blob}: BLOB number {payload.no}, {len(payload.entries)} models, verified to {root}")
+    click.echo(f"{blob}: BLOB number {metadata.number}, {metadata.size} models, verified to {root}")
     problems = 0
     if metadata.stale(now.date()):
-        click.echo(f"  expired: its next update was due {payload.next_update.isoformat()}; new keys are refused "
+        click.echo(f"  expired: its next update was due {metadata.next_update.isoformat()}; new keys are refused "
                    "until a current BLOB is in place")
         problems += 1
     else:
-        click.echo(f"  current until {payload.next_update.isoformat()}")
-    by_aaguid = {str(e.aaguid): e for e in payload.entries if e.aaguid}
+        click.echo(f"  current until {metadata.next_update.isoformat()}")
     for aaguid in cfg.allowed_aaguids:
-        found = by_aaguid.get(aaguid)
+        found = metadata.entry_by_aaguid(aaguid)
         if found is None:
             click.echo(f"  {aaguid}: not in this BLOB: keys of this model would be refused")
             problems += 1

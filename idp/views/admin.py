@@ -205,7 +205,7 @@ def _attestation_line(cfg: Settings) -> str:
         return _("Attestation: the FIDO metadata expired on %(date)s, so new keys are refused until it is "
                  "replaced.", date=format_date(metadata.next_update))
     return _("Attestation: FIDO metadata BLOB number %(number)s, current until %(date)s.",
-             number=metadata.payload.no, date=format_date(metadata.next_update))
+             number=metadata.number, date=format_date(metadata.next_update))
 
 
 @bp.post("/admin/clients")

@@ -56,13 +56,15 @@ class Model:
     root: x509.Certificate
     root_key: ec.EllipticCurvePrivateKey
 
-    def batch_key(self) -> tuple[list[bytes], ec.EllipticCurvePrivateKey]:
-        """A batch attestation certificate of this model (packed's requirements) and its key."""
+    def batch_key(self, *, names_aaguid: bool = True) -> tuple[list[bytes], ec.EllipticCurvePrivateKey]:
+        """A batch attestation certificate of this model (packed's requirements) and its key; without
+        ``names_aaguid`` the certificate carries no AAGUID extension (as U2F-era keys')."""
         key = ec.generate_private_key(ec.SECP256R1())
         aaguid_ext = x509.UnrecognizedExtension(FIDO_AAGUID_EXTENSION,
                                                 b"\x04\x10" + uuid.UUID(self.aaguid).bytes)
         leaf = _certificate(_name(f"{self.description} batch", "Authenticator Attestation"), key,
-                            self.root.subject, self.root_key, ca=False, extensions=[aaguid_ext])
+                            self.root.subject, self.root_key, ca=False,
+                            extensions=[aaguid_ext] if names_aaguid else [])
         return [der(leaf)], key
 
     def equip(self, authenticator) -> None:
@@ -113,17 +115,24 @@ class FidoTestService:
         return blob, root
 
 
-def entry(aaguid: str, description: str, roots: list[bytes], *, status: str = "FIDO_CERTIFIED_L1",
-          key_protection: tuple[str, ...] = ("hardware", "secure_element")) -> dict:
-    """One BLOB entry with its metadata statement, as MDS3 writes it."""
+def key_identifier(certificate: bytes) -> str:
+    """The hex key identifier MDS3 lists U2F models by (``attestationCertificateKeyIdentifiers``)."""
+    public_key = x509.load_der_x509_certificate(certificate).public_key()
+    return x509.SubjectKeyIdentifier.from_public_key(public_key).digest.hex()
+
+
+def entry(aaguid: str | None, description: str, roots: list[bytes], *, status: str = "FIDO_CERTIFIED_L1",
+          key_protection: tuple[str, ...] = ("hardware", "secure_element"), key_ids: list[str] | None = None) -> dict:
+    """One BLOB entry with its metadata statement, as MDS3 writes it (by AAGUID, or by ``key_ids``)."""
     today = date.today().isoformat()
     reports = [{"status": "FIDO_CERTIFIED_L1", "effectiveDate": "2024-01-01"}]
     if status != "FIDO_CERTIFIED_L1":
         reports.append({"status": status, "effectiveDate": today})
+    named = {"aaguid": aaguid} if aaguid else {"attestationCertificateKeyIdentifiers": key_ids or []}
     return {
-        "aaguid": aaguid,
+        **named,
         "metadataStatement": {
-            "description": description, "aaguid": aaguid, "authenticatorVersion": 1, "schema": 3,
+            **named, "description": description, "authenticatorVersion": 1, "schema": 3,
             "upv": [{"major": 1, "minor": 1}], "attestationTypes": ["basic_full"],
             "userVerificationDetails": [[{"userVerificationMethod": "presence_internal"}]],
             "keyProtection": list(key_protection), "matcherProtection": ["on_chip"],
