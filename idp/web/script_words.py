@@ -3,11 +3,22 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
+
 from idp.platform.words import _
+
+_made: dict[str, dict[str, str]] = {}       # per language: the catalogues do not change while Hallmark runs
 
 
 def script_words() -> dict[str, str]:
     """Each English sentence of webauthn.js, mapped to the reader's language."""
+    language = str(get_locale())
+    if language not in _made:
+        _made[language] = _words()
+    return _made[language]
+
+
+def _words() -> dict[str, str]:
     return {
         "Preparing…": _("Preparing…"),
         "Touch your security key…": _("Touch your security key…"),
