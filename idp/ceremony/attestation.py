@@ -1,4 +1,5 @@
-"""The attestation policy: which authenticator models may register here (docs/attestation.md).
+"""The attestation policy: which authenticator models may register here (docs/attestation.md,
+docs/security-checklist.md 46).
 
 With no FIDO metadata configured, nothing is asked of a key and nothing is claimed about it: its model is
 "not disclosed". With a BLOB (``HALLMARK_MDS_BLOB`` + ``HALLMARK_MDS_ROOT``) a new key is asked to prove

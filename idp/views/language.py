@@ -1,4 +1,5 @@
-"""The language switcher: ``/language/de?next=/account`` remembers the choice and goes back."""
+"""The language switcher: ``/language/de?next=/account`` remembers the choice and goes back, only to a path
+on this site (docs/security-checklist.md 47)."""
 
 from __future__ import annotations
 

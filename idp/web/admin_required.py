@@ -1,4 +1,5 @@
-"""Pages for administrators only: anyone else gets a 403 with a sentence, whatever they send."""
+"""Pages for administrators only: anyone else gets a 403 with a sentence, whatever they send
+(docs/security-checklist.md 48)."""
 
 from __future__ import annotations
 
