@@ -1,4 +1,6 @@
-"""axe-core in real Chromium over every page a person meets: nothing of impact "serious" or "critical"."""
+"""axe-core in real Chromium over every page a person meets, in both languages: nothing at all, of any impact
+(the issue asks for nothing "serious" or "critical"; the last "minor" ones, empty action-column headers,
+are fixed too)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ def violations(page) -> list[str]:
         pytest.fail(f"axe-core is not installed ({AXE}): run 'make test-deps'")
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("async () => (await axe.run(document)).violations"
-                          ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                          ".map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+                          ".map(v => v.impact + ' ' + v.id + ': ' + v.help + ' @ '"
+                          " + v.nodes.map(n => n.target.join(' ')).join(', '))")
     return list(found)
 
 
@@ -30,7 +32,7 @@ def axe_page(browser):
     context.close()
 
 
-def test_no_page_has_a_serious_accessibility_problem(live_server, axe_page):
+def test_no_page_has_an_accessibility_problem(live_server, axe_page):
     page = axe_page
     found: dict[str, list[str]] = {}
     for path in ("/", "/login", "/device", "/device?user_code=BCDF-GHJK"):
