@@ -35,7 +35,8 @@ def post(client, path: str, **form):
                                           ("post", "/admin/people/someone/recovery"),
                                           ("post", "/admin/invites/1/expire"), ("get", "/admin/instance"),
                                           ("post", "/admin/clients/web/remove"), ("post", "/admin/keys/rotate"),
-                                          ("post", "/admin/clients"), ("post", "/admin/clients/web/rotate")])
+                                          ("post", "/admin/clients"), ("post", "/admin/clients/web/rotate"),
+                                          ("post", "/admin/people/someone/delete")])
 def test_a_person_who_is_not_an_administrator_is_refused(app, client, method, path):
     enroll(client, app, "plain")
     response = client.get(path) if method == "get" else post(client, path, reason="because")
@@ -239,3 +240,28 @@ def test_the_audit_log_filters_by_day(app, client):
     assert f"since=&amp;until={before}" in page or f"until={before}" in page        # the export keeps the filter
     bad = client.get("/admin/audit?since=yesterday").get_data(as_text=True)
     assert "Not a day (YYYY-MM-DD), so not used:" in bad and 'data-event="instance.backed_up"' in bad
+
+
+def test_an_administrator_deletes_an_account_after_typing_its_name(app, client):
+    from idp.people.account_deletion import retired
+
+    enroll(app.test_client(), app, "leaver")
+    make_admin(app, client)
+    asked = post(client, "/admin/people/leaver/delete")
+    assert asked.status_code == 200 and "Delete the account leaver?" in asked.get_data(as_text=True)
+    mistyped = post(client, "/admin/people/leaver/delete", confirm_username="lever")
+    assert "nothing was deleted" in mistyped.get_data(as_text=True)
+    with app.app_context():
+        assert User.query.filter_by(username="leaver").count() == 1
+    done = post(client, "/admin/people/leaver/delete", confirm_username="leaver")
+    assert done.status_code == 302
+    assert "The account leaver is deleted" in client.get(done.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert User.query.filter_by(username="leaver").count() == 0 and retired("leaver")
+        event = AuditEvent.query.filter_by(event="account.deleted").one()
+        assert event.actor == "boss" and event.user_id is None and "leaver" not in str(event.details)
+    assert post(client, "/admin/people/leaver/delete", confirm_username="leaver").status_code == 404
+    own = post(client, "/admin/people/boss/delete", confirm_username="boss")
+    assert "on your account page" in client.get(own.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert User.query.filter_by(username="boss").count() == 1

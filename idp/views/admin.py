@@ -17,6 +17,7 @@ from idp.ceremony.attestation import metadata_file
 from idp.ceremony.metadata import MetadataError
 from idp.oauth import client_records, signing_keys
 from idp.people import invites
+from idp.people.account_deletion import delete_account
 from idp.people.accounts import AccountError, set_disabled
 from idp.people.invites import enrollment_link
 from idp.platform import clock
@@ -90,6 +91,25 @@ def set_state(username: str, action: str) -> ResponseReturnValue:
                                                                                       name=username)
     flash(done, "success")
     return redirect(url_for("admin.people", q=username))
+
+
+@bp.post("/admin/people/<username>/delete")
+@admin_required
+@fresh_touch_required
+def delete_person(username: str) -> ResponseReturnValue:
+    """Delete someone's account after the administrator typed its name; the audit keeps that it happened."""
+    user = User.query.filter_by(username=username).first()
+    if user is None:
+        abort(404)
+    if username == signed_in_user().username:
+        flash(_("Delete your own account on your account page, not here."), "error")
+        return redirect(url_for("admin.people", q=username))
+    if request.form.get("confirm_username") != username:
+        return render_template("admin_confirm_delete.html", username=username,
+                               mistyped="confirm_username" in request.form)
+    delete_account(user, actor=signed_in_user().username)
+    flash(_("The account %(name)s is deleted; its username is retired.", name=username), "success")
+    return redirect(url_for("admin.people"))
 
 
 @bp.post("/admin/people/<username>/recovery")

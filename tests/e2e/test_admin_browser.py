@@ -52,7 +52,7 @@ def test_an_administrator_does_every_admin_action_from_the_pages(live_server, ke
     page.click("form[action='/admin'] button")
     row = page.locator(f'tr.person[data-username="{worker}"]')
     row.locator("input[name=reason]").fill("lost laptop")
-    row.locator("button.danger").click()                                    # disable, with a reason
+    row.locator("button", has_text="Disable").click()                      # disable, with a reason
     assert f"{worker} is disabled." in page.text_content("main")
     row = page.locator(f'tr.person[data-username="{worker}"]')
     row.locator("input[name=reason]").fill("found it")
@@ -60,6 +60,14 @@ def test_an_administrator_does_every_admin_action_from_the_pages(live_server, ke
     assert f"{worker} is enabled." in page.text_content("main")
     page.locator(f'tr.person[data-username="{worker}"]').locator("button", has_text="Recovery link").click()
     assert f"recovery link for {worker}" in page.text_content("h1")
+    assert actions_of(live_server, boss)[-3:] == ["account.disabled", "account.enabled",
+                                                  "account.recovery_link_created"]
+    page.goto(f"{live_server.url}/admin?q={worker}")
+    page.locator(f'tr.person[data-username="{worker}"]').locator("button.delete-person").click()
+    page.fill("#confirm-username", worker)                                 # deleted, after typing the name
+    page.click("#confirm-delete")
+    page.wait_for_url(f"{live_server.url}/admin")
+    assert f"The account {worker} is deleted" in page.text_content("main")
 
     page.goto(f"{live_server.url}/admin/instance")
     page.fill("#client-id", "wiki-" + worker[-6:])
@@ -77,14 +85,15 @@ def test_an_administrator_does_every_admin_action_from_the_pages(live_server, ke
     assert "Tokens are now signed with" in page.text_content("main")
 
     page.goto(f"{live_server.url}/admin/audit")
-    page.fill("#person", worker)
+    page.fill("#event", "account.deleted")                        # the worker's own activity went with them
     page.click("form[action='/admin/audit'] button")
-    assert "lost laptop" in page.text_content("#audit")
-    assert re.search(r"person=" + re.escape(worker), page.get_attribute("#export-csv", "href"))
+    assert boss in page.text_content("#audit") and page.locator("#audit tr.event").count() >= 1
+    assert "event=account.deleted" in page.get_attribute("#export-csv", "href")
 
+    # What was done to the worker (disabled with a reason, enabled, a recovery link) was their activity, and
+    # went with their account; that the account was deleted stays.
     assert actions_of(live_server, boss) == [
-        "user.enrolled", "invite.created", "invite.expired", "account.disabled", "account.enabled",
-        "account.recovery_link_created", "client.added", "client.secret_rotated", "client.removed", "keys.rotated"]
+        "user.enrolled", "invite.created", "invite.expired", "account.deleted", "client.added", "client.secret_rotated", "client.removed", "keys.rotated"]
 
 
 def test_someone_who_is_not_an_administrator_is_refused_every_admin_page(live_server, key_page):
