@@ -3,7 +3,6 @@ their name; someone who is not an administrator is refused; a stale session is a
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from hallmark_testing.browser import key_context
