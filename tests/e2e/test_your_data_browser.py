@@ -4,6 +4,7 @@ account (a mistyped name deletes nothing); the name is retired for good."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hallmark_testing.helpers import new_invite, unique_name
 from idp.store.models import AuditEvent, User
@@ -20,7 +21,7 @@ def test_download_my_data_then_delete_my_account(live_server, key_page):
     with page.expect_download() as waiting:
         page.click("#download-data")
     download = waiting.value
-    data = json.loads(open(download.path(), encoding="utf-8").read())
+    data = json.loads(Path(download.path()).read_text(encoding="utf-8"))
     text = json.dumps(data)
     assert name in text and "Security key" in text                 # the account and its key
     assert "token_hash" not in text                                  # no digests of one-time secrets
