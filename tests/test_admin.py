@@ -147,6 +147,10 @@ def test_the_instance_page_lists_clients_and_keys_removes_a_client_and_rotates_k
 
 def test_an_administrator_cannot_lock_themselves_out_from_the_web(app, client):
     make_admin(app, client)
+    enroll(app.test_client(), app, "other")
+    page = client.get("/admin").get_data(as_text=True)
+    assert 'action="/admin/people/boss/disable"' not in page and 'action="/admin/people/boss/delete"' not in page
+    assert 'action="/admin/people/other/disable"' in page and "change your own account on your account page" in page
     refused = post(client, "/admin/people/boss/disable", reason="oops")
     assert "cannot disable or enable your own account" in client.get(refused.headers["Location"]).get_data(as_text=True)
     with app.app_context():

@@ -45,7 +45,7 @@ def people() -> ResponseReturnValue:
     if query:
         found = found.filter(User.username.contains(query, autoescape=True))
     return render_template("admin_people.html", people=found.order_by(User.username).limit(PAGE).all(),
-                           q=query, pending=invites.pending())
+                           q=query, pending=invites.pending(), me=signed_in_user().username)
 
 
 @bp.post("/admin/invites")
