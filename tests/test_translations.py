@@ -129,9 +129,12 @@ def test_the_account_page_events_and_dates_in_german(app, client):
     assert "Sie haben sich mit 'Test key' angemeldet." in page
     assert 'data-event="login.succeeded"' in page                          # the machine name stays
     assert re.search(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d UTC", page), "German dates read 07.12.2026, 15:02 UTC"
+    activity = page.split('id="audit"')[1]
+    assert re.search(r"<td>\d\d\.\d\d\.\d{4}, \d\d:\d\d:\d\d UTC</td>", activity), "and to the second: 15:02:09"
     english = page_text(client.get("/account", headers={"Accept-Language": "en"}))
     assert "You signed in with 'Test key'." in english
     assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC", english), "English dates read 7 Dec 2026, 15:02 UTC"
+    assert re.search(r"<td>\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d:\d\d UTC</td>", english.split('id="audit"')[1])
 
 
 def test_a_flash_message_is_translated(app, client):

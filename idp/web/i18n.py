@@ -32,16 +32,18 @@ def chosen_language() -> str:
 
 
 def when(moment: datetime | None, seconds: bool = False) -> str:
-    """A moment as the reader's language writes it, in UTC ("7 Dec 2026, 15:02 UTC", "07.12.2026, 15:02 UTC")."""
+    """A moment as the reader's language writes it, in UTC ("7 Dec 2026, 15:02 UTC", "07.12.2026, 15:02 UTC";
+    with ``seconds``, "7 Dec 2026, 15:02:09 UTC")."""
     if moment is None:
         return _("never")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return f"{format_datetime(moment, 'medium' if seconds else _SHORT_TIMES[str(get_locale())])} UTC"
+    pattern = _TIMES[str(get_locale())]
+    return f"{format_datetime(moment, pattern + (':ss' if seconds else ''))} UTC"
 
 
-# CLDR's "medium" date with hours and minutes (no seconds), per language.
-_SHORT_TIMES = {"en": "d MMM y, HH:mm", "de": "dd.MM.y, HH:mm"}
+# The day as each language writes it, and a 24-hour clock (to the minute; ``:ss`` is added for seconds).
+_TIMES = {"en": "d MMM y, HH:mm", "de": "dd.MM.y, HH:mm"}
 
 
 def register(app: Flask) -> None:
