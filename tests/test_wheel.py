@@ -62,7 +62,8 @@ def test_the_wheel_carries_templates_static_files_and_migrations(wheel):
         assert f"idp/templates/{page.name}" in names
     for migration in (ROOT / "migrations" / "versions").glob("*.py"):
         assert f"idp/migrations/versions/{migration.name}" in names
-    assert {"idp/migrations/env.py", "idp/migrations/alembic.ini", "idp/static/webauthn.js"} <= names
+    assert {"idp/migrations/env.py", "idp/migrations/alembic.ini", "idp/static/webauthn.js",
+            "idp/translations/de/LC_MESSAGES/messages.mo"} <= names
     assert not [n for n in names if "__pycache__" in n or n.startswith("tests/")]
 
 
@@ -83,6 +84,8 @@ def test_the_installed_wheel_migrates_serves_and_signs_a_token(tmp_path, fresh_p
         client = HttpClient(f"http://localhost:{port}")
         page = client.get("/login")
         assert page.status_code == 200 and "security key" in page.get_data(as_text=True).lower()
+        german = client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+        assert "Mit Sicherheitsschlüssel anmelden" in german           # the catalogue came with the wheel
 
         auth = SoftAuthenticator(origin=f"http://localhost:{port}")
         options = post_json(client, f"/enroll/{token}/options", {"username": "wheel"})
