@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fido2.attestation.base import InvalidAttestation, verify_x509_chain
-from fido2.mds3 import MetadataBlobPayload, MetadataBlobPayloadEntry
+from fido2.mds3 import MetadataBlobPayloadEntry
 from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import ECKey, RSAKey
@@ -46,10 +46,8 @@ class Metadata:
     """A verified BLOB: its number, its ``nextUpdate``, and its entries by AAGUID and by attestation
     certificate key identifier, each parsed when first asked for."""
 
-    def __init__(self, payload: dict[str, Any], path: Path):
-        self.path = path
+    def __init__(self, payload: dict[str, Any]):
         self.number = int(payload["no"])
-        self.legal_header = str(payload.get("legalHeader", ""))
         self.next_update = date.fromisoformat(payload["nextUpdate"])
         entries: list[dict[str, Any]] = list(payload["entries"])
         self.size = len(entries)
@@ -81,10 +79,9 @@ class Metadata:
                 return found
         return None
 
-    def payload_with(self, entry: MetadataBlobPayloadEntry) -> MetadataBlobPayload:
-        """A payload holding only ``entry``, for python-fido2's verifier."""
-        return MetadataBlobPayload(legal_header=self.legal_header, no=self.number, next_update=self.next_update,
-                                   entries=[entry])
+
+def unreadable(blob_path: Path, exc: OSError) -> MetadataError:
+    return MetadataError(f"cannot read the FIDO metadata BLOB {blob_path} (HALLMARK_MDS_BLOB): {exc.strerror}")
 
 
 def _root_der(path: Path) -> bytes:
@@ -128,15 +125,14 @@ def load(blob_path: Path, root_path: Path, now: datetime) -> Metadata:
     try:
         blob = blob_path.read_bytes().strip()
     except OSError as exc:
-        raise MetadataError(f"cannot read the FIDO metadata BLOB {blob_path} (HALLMARK_MDS_BLOB): "
-                            f"{exc.strerror}") from exc
+        raise unreadable(blob_path, exc) from exc
     try:
         header = jws.extract_compact(blob, registry=BLOB_SIZES).headers()
         chain = [base64.b64decode(c) for c in header.get("x5c", [])] + [root]
         _check_dates(chain, now)
         verify_x509_chain(chain)                 # each certificate signed by the next, up to the root
         verified = jws.deserialize_compact(blob, _signer_key(chain[0]), registry=BLOB_SIZES)
-        return Metadata(json.loads(verified.payload), blob_path)
+        return Metadata(json.loads(verified.payload))
     except MetadataError:
         raise
     except (InvalidSignature, InvalidAttestation, BadSignatureError) as exc:     # the chain's or the JWS's
@@ -162,8 +158,7 @@ class MetadataFile:
         try:
             stat = self.blob_path.stat()
         except OSError as exc:
-            raise MetadataError(f"cannot read the FIDO metadata BLOB {self.blob_path} (HALLMARK_MDS_BLOB): "
-                                f"{exc.strerror}") from exc
+            raise unreadable(self.blob_path, exc) from exc
         seen = (stat.st_mtime, stat.st_size)
         with self._lock:
             if self._current is None or seen != self._seen:

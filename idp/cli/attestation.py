@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from idp.ceremony.attestation import REFUSING_STATUSES
+from idp.ceremony.attestation import refusing_report
 from idp.ceremony.metadata import MetadataError, load
 from idp.platform import clock
 from idp.platform.config import ConfigError, Settings
@@ -52,9 +52,9 @@ def check(blob: Path | None, root: Path | None) -> None:
             problems += 1
             continue
         name = found.metadata_statement.description if found.metadata_statement else "(no statement)"
-        refused = [r.status.value for r in found.status_reports if r.status in REFUSING_STATUSES]
-        if refused:
-            click.echo(f"  {aaguid} {name}: reported {', '.join(refused)}: refused")
+        refused = refusing_report(found)
+        if refused is not None:
+            click.echo(f"  {aaguid} {name}: reported {refused.status.value}: refused")
             problems += 1
         else:
             click.echo(f"  {aaguid} {name}: allowed")

@@ -15,7 +15,7 @@ from idp.people import audit
 from idp.platform import clock, mail
 from idp.platform.config import Settings
 from idp.platform.secretfiles import sha256_hex
-from idp.platform.words import _l
+from idp.platform.words import _, _l
 from idp.store.db import db
 from idp.store.models import EmailVerification, User
 
@@ -62,11 +62,10 @@ def send_link(cfg: Settings, user: User, address: str) -> str:
     audit.record("email.verification_sent", user=user, email=address)
     link = f"{cfg.issuer}/account/email/verify/{token}"
     try:
-        mail.send(cfg, address, str(_l("Confirm your email address for Hallmark")),
-                  str(_l("Someone (hopefully you, %(name)s) asked Hallmark to use this address as a signing "
-                         "identity.\n\nConfirm it within %(minutes)s minutes:\n%(link)s\n\n"
-                         "If it was not you, ignore this message.", name=user.username,
-                         minutes=cfg.email_link_lifetime // 60, link=link)))
+        mail.send(cfg, address, _("Confirm your email address for Hallmark"),
+                  _("Someone (hopefully you, %(name)s) asked Hallmark to use this address as a signing identity."
+                    "\n\nConfirm it within %(minutes)s minutes:\n%(link)s\n\nIf it was not you, ignore this message.",
+                    name=user.username, minutes=cfg.email_link_lifetime // 60, link=link))
     except mail.MailError as exc:
         db.session.rollback()
         raise EmailRefused(_l("Could not send the confirmation: %(why)s. Try again later.", why=str(exc))) from exc

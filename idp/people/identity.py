@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from idp.people.person import IdentityHolder
 from idp.platform.config import Settings
-from idp.platform.words import _l
+from idp.platform.words import _
 
 USERNAME_RE = re.compile(r"[a-z0-9-]{3,32}")
 EMAIL_SHAPED = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -48,8 +48,7 @@ def identity_claims(user: IdentityHolder, settings: Settings) -> dict[str, Any]:
 def signing_identity_missing(user: IdentityHolder, settings: Settings) -> str | None:
     """Why ``user`` cannot get a signing token yet (email mode without a proven address), if so."""
     if settings.identity_mode == "email" and (not user.email or user.email_verified_at is None):
-        return str(_l("Your account has no verified email address yet: add one on your account page, then sign "
-                      "again."))
+        return _("Your account has no verified email address yet: add one on your account page, then sign again.")
     return None
 
 

@@ -24,6 +24,7 @@ class IdentityMode(StrEnum):
 
 IDENTITY_MODES = tuple(mode.value for mode in IdentityMode)
 MAX_BODY = 64 * 1024          # bytes: larger request bodies are refused with 413
+ON, OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off")    # the words a yes/no setting takes
 
 
 class ConfigError(ValueError):
@@ -102,6 +103,13 @@ class Settings:
         def text(name: str) -> str:
             return env.get(f"HALLMARK_{name}") or ""
 
+        def switch(name: str, key: str, *, default_on: bool = False) -> None:
+            """A yes/no setting: ``1``/``true``/``yes``/``on`` turn a default-off one on, ``0``/``false``/
+            ``no``/``off`` turn a default-on one off."""
+            raw = get(name)
+            if raw is not None:
+                values[key] = raw.lower() not in OFF if default_on else raw.lower() in ON
+
         values: dict[str, Any] = {}
         for key, name in [
             ("issuer", "ISSUER"),
@@ -118,6 +126,8 @@ class Settings:
             ("smtp_host", "SMTP_HOST"),
             ("smtp_user", "SMTP_USER"),
             ("smtp_from", "SMTP_FROM"),
+            ("mds_blob", "MDS_BLOB"),
+            ("mds_root", "MDS_ROOT"),
         ]:
             if get(name) is not None:
                 values[key] = get(name)
@@ -149,8 +159,7 @@ class Settings:
                 values["smtp_password"] = Path(text("SMTP_PASSWORD_FILE")).read_text().strip()
             except OSError as exc:
                 raise ConfigError(f"cannot read HALLMARK_SMTP_PASSWORD_FILE: {exc.strerror}") from exc
-        if get("SMTP_STARTTLS"):
-            values["smtp_starttls"] = text("SMTP_STARTTLS").lower() in ("1", "true", "yes", "on")
+        switch("SMTP_STARTTLS", "smtp_starttls")
         if get("PKCS11_MODULE"):
             values["pkcs11_module"] = get("PKCS11_MODULE")
             values["pkcs11_token_label"] = get("PKCS11_TOKEN_LABEL", "hallmark")
@@ -162,27 +171,15 @@ class Settings:
                 raise ConfigError(f"cannot read HALLMARK_PKCS11_PIN_FILE: {exc.strerror}") from exc
         if get("REDIS_URL") and not get("RATELIMIT_STORAGE"):
             values["ratelimit_storage"] = get("REDIS_URL")
-        oob = get("ALLOW_OOB")
-        if oob is not None:
-            values["allow_oob"] = oob.lower() not in ("0", "false", "no", "off")
+        switch("ALLOW_OOB", "allow_oob", default_on=True)
         if get("TRUSTED_PROXIES"):
             values["trusted_proxies"] = tuple(p.strip() for p in text("TRUSTED_PROXIES").split(",") if p.strip())
-        hardware = get("HARDWARE_BOUND_ONLY")
-        if hardware is not None:
-            values["hardware_bound_only"] = hardware.lower() in ("1", "true", "yes", "on")
-        if get("MDS_BLOB"):
-            values["mds_blob"] = text("MDS_BLOB")
-        if get("MDS_ROOT"):
-            values["mds_root"] = text("MDS_ROOT")
-        required = get("ATTESTATION_REQUIRED")
-        if required is not None:
-            values["attestation_required"] = required.lower() in ("1", "true", "yes", "on")
+        switch("HARDWARE_BOUND_ONLY", "hardware_bound_only")
+        switch("ATTESTATION_REQUIRED", "attestation_required")
         if get("ALLOWED_AAGUIDS"):
             values["allowed_aaguids"] = tuple(a.strip().lower() for a in text("ALLOWED_AAGUIDS").split(",")
                                               if a.strip())
-        fresh = get("FRESH_TOUCH_FOR_SIGNING")
-        if fresh is not None:
-            values["fresh_touch_for_signing"] = fresh.lower() not in ("0", "false", "no", "off")
+        switch("FRESH_TOUCH_FOR_SIGNING", "fresh_touch_for_signing", default_on=True)
         values.update(overrides)
         return cls(**values).resolved()
 
