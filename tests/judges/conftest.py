@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from hallmark_testing.helpers import enroll, make_settings, sigstore_token
-from hallmark_testing.servers import LiveServer, free_port
+from hallmark_testing.servers import LiveServer, consecutive_free_ports
 from idp.stack.create import init, passphrase
 from idp.stack.layout import Layout, Ports, StackConfig, StackConfigError
 from idp.stack.services import missing_binaries, services
@@ -83,7 +83,7 @@ def start_real_stack(folder: Path, extra_issuers: dict | None = None, ca_custody
     hallmark = LiveServer(folder / "idp", **overrides)
     settings = make_settings(folder / "idp", issuer=hallmark.url, **overrides)
     layout = Layout(folder / "stack")
-    ports = Ports(**{name: free_port() for name in Ports.__dataclass_fields__})
+    ports = Ports.from_base(consecutive_free_ports())
     init(settings, layout, StackConfig(issuer=hallmark.url, ports=ports, ca_custody=ca_custody))
     if extra_issuers:
         config = json.loads(layout.fulcio_config.read_text())

@@ -16,7 +16,7 @@ from cryptography import x509
 from joserfc.jwk import ECKey
 
 from hallmark_testing.helpers import enroll, sigstore_token
-from hallmark_testing.servers import LiveServer, free_port, wait_until_ok
+from hallmark_testing.servers import LiveServer, consecutive_free_ports, wait_until_ok
 from idp.people.identity import fulcio_config
 from judges.requests_to_judges import ask_for_certificate, signed_like_hallmark
 
@@ -38,11 +38,12 @@ def fulcio(hallmark, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fulcio")
     config = folder / "config.json"
     config.write_text(fulcio_config(hallmark.app.extensions["hallmark"]))
-    port, grpc_port = free_port(), free_port()
+    port = consecutive_free_ports(3)
+    grpc_port, metrics_port = port + 1, port + 2
     log = (folder / "fulcio.log").open("w")
     process = subprocess.Popen([str(FULCIO), "serve", "--ca", "ephemeralca", "--ct-log-url", "", "--config-path",
                                 str(config), "--host", "127.0.0.1", "--port", str(port), "--grpc-host", "127.0.0.1",
-                                "--grpc-port", str(grpc_port), "--metrics-port", str(free_port()),
+                                "--grpc-port", str(grpc_port), "--metrics-port", str(metrics_port),
                                 "--legacy-unix-domain-socket", f"@hallmark-judged-fulcio-{port}"], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

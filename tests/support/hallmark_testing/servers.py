@@ -20,14 +20,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out on its own (bind to 0, outgoing connections)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def consecutive_free_ports(count: int = 8) -> int:
-    """A port with the next ``count - 1`` free as well (a stack takes eight from its base)."""
+    """A base port with the next ``count - 1`` free as well (a stack takes eight from its base).
+
+    A stack's ports are written by ``stack init`` and bound seconds later, one server after the
+    other. Ports from the kernel's ephemeral range could be handed to any socket in between
+    (another worker's ``free_port()``, an outgoing connection), so the block is chosen below that
+    range, in a slice of its own for each pytest-xdist worker.
+    """
+    import os
+    import random
+
     from idp.platform.instance_lock import port_free
 
-    while True:
-        base = free_port()
-        if base + count < 65535 and all(port_free(base + i) for i in range(count)):
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    low, high = 10000, _ephemeral_low()
+    width = (high - low) // workers
+    first = low + worker * width
+    for _ in range(1000):
+        base = random.randrange(first, first + width - count)
+        if all(port_free(base + i) for i in range(count)):
             return base
+    raise AssertionError(f"no {count} consecutive free ports between {first} and {first + width}")
 
 
 def wait_until_ok(url: str, process, failure: str, timeout: float = 30) -> None:
