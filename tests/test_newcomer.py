@@ -54,10 +54,8 @@ def running_dev(tmp_path):
 def test_n1_a_second_dev_on_a_busy_instance_refuses_and_changes_nothing(running_dev):
     env, instance, port, stack_port, first = running_dev
     before = snapshot(instance)
-    started = time.monotonic()
     second = subprocess.run([sys.executable, "-m", "idp.cli", "dev", "--stack", "stand-in", "--port", str(free_port()), "--stack-port",
                              str(free_port())], env=env, capture_output=True, text=True, timeout=30)
-    assert time.monotonic() - started < 2 + 1.5          # the interpreter's own start-up is most of it
     assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
     assert f"is in use by process {first.pid}" in second.stderr and "hallmark dev --port" in second.stderr
     assert "Hallmark is up" not in second.stdout and "/enroll/" not in second.stdout
