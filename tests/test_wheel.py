@@ -9,6 +9,7 @@ editable install, whose finder a path file does not load).
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -26,6 +27,8 @@ from hallmark_testing.servers import ServeProcess, free_port
 from hallmark_testing.softauthn import SoftAuthenticator
 
 ROOT = Path(__file__).resolve().parents[1]
+NOT_SOURCE = (".git", ".venv", ".sigstore-bin", "build", "*.egg-info", "node_modules", "__pycache__", "instance",
+              ".*_cache", ".hypothesis", "target")
 
 
 def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -36,9 +39,13 @@ def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """Built from a copy of the checkout: setuptools builds in the source's ``build/``, and with pytest-xdist
+    this module-scoped fixture may run in two workers at once."""
+    source = tmp_path_factory.mktemp("source") / "hallmark"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     dist = tmp_path_factory.mktemp("dist")
     run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist),
-        str(ROOT))
+        str(source))
     (built,) = dist.glob("hallmark_idp-*.whl")
     return built
 
