@@ -146,6 +146,7 @@ def test_a_flash_message_is_translated(app, client):
     assert "„Test key“ in „Neu“ umbenannt." in page_text(answer)
     assert auth.credential_id
 
+
 def test_the_script_gets_its_words_in_the_readers_language(client):
     page = client.get("/login", headers=GERMAN).get_data(as_text=True)
     words = json.loads(re.search(r'<script type="application/json" id="script-words">(.*?)</script>', page).group(1))

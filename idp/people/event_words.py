@@ -43,8 +43,16 @@ def _token(d: Details) -> str:
     return _("'%(client)s' received a token.", client=client)
 
 
-def _by_admin(d: Details, with_reason: str, without: str) -> str:
-    return with_reason % {"reason": d["reason"]} if d.get("reason") else without
+def _disabled(d: Details) -> str:
+    if d.get("reason"):
+        return _("Your account was disabled by an administrator: %(reason)s.", reason=d["reason"])
+    return _("Your account was disabled by an administrator.")
+
+
+def _enabled(d: Details) -> str:
+    if d.get("reason"):
+        return _("Your account was enabled again by an administrator: %(reason)s.", reason=d["reason"])
+    return _("Your account was enabled again by an administrator.")
 
 
 SENTENCES: dict[str, Callable[[Details], str]] = {
@@ -74,10 +82,8 @@ SENTENCES: dict[str, Callable[[Details], str]] = {
                                       int(d.get("revoked_tokens", 0) or 0), client=d.get("client")),
     "account.data_exported": lambda d: _("You downloaded everything Hallmark holds about you."),
     "account.deleted": lambda d: _("Account %(account)s was deleted.", account=d.get("account")),
-    "account.disabled": lambda d: _by_admin(d, _("Your account was disabled by an administrator: %(reason)s."),
-                                            _("Your account was disabled by an administrator.")),
-    "account.enabled": lambda d: _by_admin(d, _("Your account was enabled again by an administrator: %(reason)s."),
-                                           _("Your account was enabled again by an administrator.")),
+    "account.disabled": _disabled,
+    "account.enabled": _enabled,
     "account.recovery_link_created": lambda d: _("An administrator made a recovery link for your account."),
     "invite.created": lambda d: (_("An administrator enrollment link was made.") if d.get("admin")
                                  else _("An enrollment link was made.")),

@@ -20,6 +20,9 @@ LANGUAGES = {"en": "English", "de": "Deutsch"}
 DEFAULT = "en"
 COOKIE = "hallmark_lang"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+# The day as each language writes it, and a 24-hour clock (to the minute; ``:ss`` is added for seconds).
+_TIMES = {"en": "d MMM y, HH:mm", "de": "dd.MM.y, HH:mm"}
+
 
 def chosen_language() -> str:
     """The switcher's choice if it names a language we have, else the browser's best match, else English."""
@@ -40,10 +43,6 @@ def when(moment: datetime | None, seconds: bool = False) -> str:
         moment = moment.replace(tzinfo=UTC)
     pattern = _TIMES[str(get_locale())]
     return f"{format_datetime(moment, pattern + (':ss' if seconds else ''))} UTC"
-
-
-# The day as each language writes it, and a 24-hour clock (to the minute; ``:ss`` is added for seconds).
-_TIMES = {"en": "d MMM y, HH:mm", "de": "dd.MM.y, HH:mm"}
 
 
 def register(app: Flask) -> None:
